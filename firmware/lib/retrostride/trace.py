@@ -1,0 +1,211 @@
+"""Reader for retrostride-trace v1 CSV (see shared/contracts/trace.md).
+
+Runs on the host (replay, eval) and inside MicroPython (the virtual device
+feeds its simulated IMU from a trace), so it must give bit-identical samples on
+both. Values are therefore parsed from their decimal text straight into
+fixed-point integers -- acceleration in mm/s^2, angular rate in mrad/s --
+without going through floats (the ESP32 port has single-precision floats,
+CPython double). Unparseable rows are errors naming file and line; a ``nan``
+value is not an error but a missing reading, returned as ``None`` so the core
+can report it as a sensor warning.
+"""
+
+LABELS = (
+    "still",
+    "walk_forward",
+    "walk_backward",
+    "run_forward",
+    "run_backward",
+    "turn",
+    "fall",
+    "other",
+)
+_ACC = ("ax", "ay", "az")
+_GYRO = ("gx", "gy", "gz")
+
+
+class TraceError(ValueError):
+    """A trace that breaks the format; the message names file and line."""
+
+
+def parse_milli(text):
+    """Decimal text -> int thousandths, rounded half away from zero; None for nan.
+
+    Accepts an optional sign, digits with an optional point, and an optional
+    exponent (``1.5e-3``). Raises ValueError for anything else.
+    """
+    s = text.strip()
+    if s.lower() in ("nan", "+nan", "-nan"):
+        return None
+    neg = False
+    if s[:1] in ("-", "+"):
+        neg = s[0] == "-"
+        s = s[1:]
+    exp = 0
+    e = s.find("e")
+    if e < 0:
+        e = s.find("E")
+    if e >= 0:
+        exp = int(s[e + 1 :])
+        s = s[:e]
+    point = s.find(".")
+    if point >= 0:
+        digits = s[:point] + s[point + 1 :]
+        exp -= len(s) - point - 1
+    else:
+        digits = s
+    if not digits or not digits.isdigit():
+        raise ValueError("not a number: " + repr(text))
+    exp += 3  # thousandths
+    value = int(digits)
+    if exp >= 0:
+        value *= 10**exp
+    else:
+        div = 10 ** (-exp)
+        value = (value + div // 2) // div
+    return -value if neg else value
+
+
+class Trace:
+    """A parsed trace: metadata, column flags and rows of fixed-point samples.
+
+    Each row is ``(t_ms, ax, ay, az, gx, gy, gz, label, step)``; the gyro values
+    are None when the trace is accelerometer-only or the reading is nan,
+    ``label`` is None when the column is absent, ``step`` is None likewise.
+    """
+
+    def __init__(self, name):
+        self.name = name
+        self.meta = {}
+        self.has_gyro = False
+        self.has_label = False
+        self.has_step = False
+        self.rows = []
+
+    def rate_hz(self):
+        """Nominal rate from the metadata, else estimated from the timestamps."""
+        value = self.meta.get("rate_hz")
+        if value:
+            try:
+                return int(value)
+            except ValueError:
+                pass
+        n = len(self.rows)
+        if n > 1 and self.rows[-1][0] > self.rows[0][0]:
+            return (1000 * (n - 1) + (self.rows[-1][0] - self.rows[0][0]) // 2) // (
+                self.rows[-1][0] - self.rows[0][0]
+            )
+        return 100
+
+
+def _columns(header, where):
+    names = [c.strip() for c in header.split(",")]
+    index = {}
+    for i, n in enumerate(names):
+        if n in index:
+            raise TraceError(where + ": duplicate column " + repr(n))
+        index[n] = i
+    for n in ("t_ms",) + _ACC:
+        if n not in index:
+            raise TraceError(where + ": header lacks column " + repr(n))
+    gyro = [n in index for n in _GYRO]
+    if any(gyro) and not all(gyro):
+        raise TraceError(where + ": gx, gy, gz must be given together or not at all")
+    known = ("t_ms",) + _ACC + _GYRO + ("label", "step")
+    for n in names:
+        if n not in known:
+            raise TraceError(where + ": unknown column " + repr(n))
+    return index, all(gyro)
+
+
+def parse_lines(lines, name="<trace>"):
+    """Parse an iterable of text lines into a :class:`Trace` holding every row.
+
+    Raises :class:`TraceError` with ``name:line`` on the first bad line, so
+    nothing is half-processed silently.
+    """
+    trace = Trace(name)
+    for row in iter_rows(trace, lines):
+        trace.rows.append(row)
+    return trace
+
+
+def iter_rows(trace, lines):
+    """Yield rows one by one, filling ``trace``'s metadata and flags on the way.
+
+    For long traces on small heaps (the virtual device streams its IMU from
+    this); errors are raised as :class:`TraceError` when the bad line is read.
+    """
+    name = trace.name
+    index = None
+    ncol = 0
+    last_t = -1
+    lineno = 0
+    for raw in lines:
+        lineno += 1
+        line = raw.strip()
+        if not line:
+            continue
+        where = name + ":" + str(lineno)
+        if line[0] == "#":
+            body = line[1:].strip()
+            colon = body.find(":")
+            if colon > 0 and index is None:
+                trace.meta[body[:colon].strip()] = body[colon + 1 :].strip()
+            continue
+        if index is None:
+            index, trace.has_gyro = _columns(line, where)
+            ncol = len(index)
+            trace.has_label = "label" in index
+            trace.has_step = "step" in index
+            continue
+        fields = line.split(",")
+        if len(fields) != ncol:
+            raise TraceError(
+                where + ": expected " + str(ncol) + " fields, found " + str(len(fields))
+            )
+        row = _row(fields, index, trace.has_gyro, where)
+        if row[0] < last_t:
+            raise TraceError(
+                where + ": time goes backwards (" + str(row[0]) + " < " + str(last_t) + ")"
+            )
+        last_t = row[0]
+        yield row
+    if index is None:
+        raise TraceError(name + ": no header line")
+
+
+def _row(fields, index, has_gyro, where):
+    text = fields[index["t_ms"]].strip()
+    if not text.isdigit():
+        raise TraceError(where + ": t_ms must be a non-negative integer, got " + repr(text))
+    t = int(text)
+    values = []
+    for n in _ACC + _GYRO:
+        if n in _GYRO and not has_gyro:
+            values.append(None)
+            continue
+        try:
+            values.append(parse_milli(fields[index[n]]))
+        except ValueError:
+            raise TraceError(where + ": " + n + " is not a number: " + repr(fields[index[n]]))
+    label = None
+    if "label" in index:
+        label = fields[index["label"]].strip()
+        if label == "":
+            label = None
+        elif label not in LABELS:
+            raise TraceError(where + ": unknown label " + repr(label))
+    step = None
+    if "step" in index:
+        text = fields[index["step"]].strip()
+        if text not in ("0", "1", ""):
+            raise TraceError(where + ": step must be 0 or 1, got " + repr(text))
+        step = 1 if text == "1" else 0
+    return (t, values[0], values[1], values[2], values[3], values[4], values[5], label, step)
+
+
+def read(path):
+    """Parse the trace file at ``path``."""
+    with open(path) as f:
+        return parse_lines(f, path)

@@ -1,0 +1,1 @@
+"""RetroStride host tools: the ``retrostride`` command and what it drives."""

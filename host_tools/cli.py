@@ -1,0 +1,55 @@
+"""The ``retrostride`` command: one sub-command per job, errors as one sentence.
+
+Every command follows shared/contracts/cli.md: bad input exits 2 and a failure
+exits 1, each with one clear sentence on stderr and never a bare traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib.metadata import version
+
+
+class UsageError(Exception):
+    """Bad input from the user: exit status 2."""
+
+
+class CommandFailed(Exception):
+    """The command could not do its job: exit status 1."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="retrostride",
+        description="Host tools for RetroStride, the backward-running coach.",
+    )
+    parser.add_argument("--version", action="version", version=version("retrostride"))
+    parser.add_subparsers(dest="command", metavar="COMMAND")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        result: int = handler(args)
+    except UsageError as e:
+        print(f"retrostride {args.command}: {e}", file=sys.stderr)
+        return 2
+    except CommandFailed as e:
+        print(f"retrostride {args.command}: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"retrostride {args.command}: interrupted.", file=sys.stderr)
+        return 130
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

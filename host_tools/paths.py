@@ -1,0 +1,9 @@
+"""Where the project's parts live, for tools run from a checkout (editable install)."""
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+FIRMWARE = REPO / "firmware"
+FIRMWARE_LIB = FIRMWARE / "lib"
+BOARDS = REPO / "boards"
+NODE_MODULES = REPO / "node_modules"

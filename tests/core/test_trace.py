@@ -1,0 +1,102 @@
+"""Trace CSV reader: fixed-point parsing and file:line errors (CPython tier)."""
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from retrostride import trace
+from retrostride.trace import TraceError, parse_lines, parse_milli
+from support import SHARED_DATA
+
+HEADER = "t_ms,ax,ay,az,gx,gy,gz,label,step"
+
+
+def lines(*rows: str, header: str = HEADER) -> list[str]:
+    return ["# retrostride-trace v1", "# rate_hz: 100", header, *rows]
+
+
+def test_parses_rows_into_fixed_point():
+    t = parse_lines(lines("0,9.91480,0.38278,-1.12271,-0.16080,0.09525,0.02725,still,0"))
+    assert t.meta == {"rate_hz": "100"}
+    assert t.has_gyro and t.has_label and t.has_step
+    assert t.rows == [(0, 9915, 383, -1123, -161, 95, 27, "still", 0)]
+
+
+def test_accelerometer_only_trace_has_no_gyro():
+    t = parse_lines(lines("10,0,0,9.81", header="t_ms,ax,ay,az"))
+    assert not t.has_gyro and not t.has_label
+    assert t.rows == [(10, 0, 0, 9810, None, None, None, None, None)]
+
+
+def test_nan_is_a_missing_reading_not_an_error():
+    t = parse_lines(lines("0,nan,0,0,0,0,0,still,0"))
+    assert t.rows[0][1] is None
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("0,1,2", "test.csv:4: expected 9 fields, found 3"),
+        ("0,x,0,0,0,0,0,still,0", "test.csv:4: ax is not a number: 'x'"),
+        ("-5,0,0,0,0,0,0,still,0", "test.csv:4: t_ms must be a non-negative integer"),
+        ("0,0,0,0,0,0,0,jog,0", "test.csv:4: unknown label 'jog'"),
+        ("0,0,0,0,0,0,0,still,2", "test.csv:4: step must be 0 or 1"),
+    ],
+)
+def test_bad_rows_name_file_and_line(row, message):
+    with pytest.raises(TraceError, match=re.escape(message)):
+        parse_lines(lines(row), "test.csv")
+
+
+def test_time_going_backwards_is_rejected_at_its_line():
+    with pytest.raises(TraceError, match=r"t\.csv:5: time goes backwards \(5 < 10\)"):
+        parse_lines(lines("10,0,0,0,0,0,0,still,0", "5,0,0,0,0,0,0,still,0"), "t.csv")
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("t_ms,ax,ay", "lacks column 'az'"),
+        ("t_ms,ax,ay,az,gx", "gx, gy, gz must be given together"),
+        ("t_ms,ax,ay,az,temp", "unknown column 'temp'"),
+    ],
+)
+def test_bad_headers_are_rejected(header, message):
+    with pytest.raises(TraceError, match=message):
+        parse_lines(lines(header=header), "h.csv")
+
+
+def test_a_file_without_header_is_rejected():
+    with pytest.raises(TraceError, match=r"e\.csv: no header line"):
+        parse_lines(["# only comments"], "e.csv")
+
+
+@given(st.decimals(min_value=-1000, max_value=1000, allow_nan=False, places=6))
+def test_parse_milli_rounds_half_away_from_zero(value):
+    text = format(value, "f")
+    expected = int(abs(value * 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    assert parse_milli(text) == (-expected if value < 0 else expected)
+
+
+@given(st.floats(min_value=-1e4, max_value=1e4, allow_nan=False))
+def test_parse_milli_reads_python_float_reprs(value):
+    expected = int((Decimal(repr(value)) * 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    assert parse_milli(repr(value)) == expected
+
+
+@pytest.mark.parametrize("text", ["", "-", "1.2.3", "1e", "abc", "1,5"])
+def test_parse_milli_rejects_non_numbers(text):
+    with pytest.raises(ValueError):
+        parse_milli(text)
+
+
+def test_reads_every_real_recording():
+    files = sorted((SHARED_DATA / "ipol-gait").glob("*.csv"))
+    if not files:
+        pytest.skip(f"real recordings not present at {SHARED_DATA / 'ipol-gait'}")
+    for path in files:
+        t = trace.read(str(path))
+        assert t.has_gyro and t.has_step and t.rate_hz() == 100
+        assert sum(r[8] for r in t.rows) > 10, path.name

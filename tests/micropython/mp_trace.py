@@ -1,0 +1,40 @@
+"""The trace reader inside MicroPython: same fixed-point values, same errors."""
+
+from mpunit import raises
+from retrostride.trace import TraceError, parse_lines, parse_milli
+
+HEADER = "t_ms,ax,ay,az,gx,gy,gz,label,step"
+
+
+def test_parses_a_row_to_the_same_integers_as_cpython():
+    t = parse_lines(
+        ["# rate_hz: 100", HEADER, "0,9.91480,0.38278,-1.12271,-0.16080,0.09525,0.02725,still,1"]
+    )
+    assert t.rows == [(0, 9915, 383, -1123, -161, 95, 27, "still", 1)]
+    assert t.rate_hz() == 100
+
+
+def test_parse_milli_edge_cases():
+    assert parse_milli("0.0005") == 1
+    assert parse_milli("-0.0005") == -1
+    assert parse_milli("1.5e-3") == 2
+    assert parse_milli("2E2") == 200000
+    assert parse_milli("nan") is None
+    raises(ValueError, parse_milli, "1.2.3")
+
+
+def test_errors_name_file_and_line():
+    e = raises(
+        TraceError, parse_lines, [HEADER, "0,0,0,0,0,0,0,still,0", "0,x,0,0,0,0,0,still,0"], "t.csv"
+    )
+    assert str(e).startswith("t.csv:3: ax is not a number"), str(e)
+    e = raises(
+        TraceError, parse_lines, [HEADER, "9,0,0,0,0,0,0,still,0", "8,0,0,0,0,0,0,still,0"], "t.csv"
+    )
+    assert "t.csv:3: time goes backwards" in str(e), str(e)
+
+
+def test_accelerometer_only():
+    t = parse_lines(["t_ms,ax,ay,az", "0,1,2,3"])
+    assert not t.has_gyro
+    assert t.rows[0] == (0, 1000, 2000, 3000, None, None, None, None, None)
