@@ -9,15 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 from importlib.metadata import version
 
-
-class UsageError(Exception):
-    """Bad input from the user: exit status 2."""
-
-
-class CommandFailed(Exception):
-    """The command could not do its job: exit status 1."""
+from host_tools.commands import COMMANDS
+from host_tools.errors import CommandFailed, UsageError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Host tools for RetroStride, the backward-running coach.",
     )
     parser.add_argument("--version", action="version", version=version("retrostride"))
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        import_module(f"host_tools.commands.{name}").register(sub)
     return parser
 
 

@@ -1,0 +1,8 @@
+"""One module per ``retrostride`` sub-command; each exposes ``register(subparsers)``.
+
+A module's ``register`` adds its parser and sets ``handler`` to a function
+``(args) -> int`` that raises :class:`host_tools.errors.UsageError` (exit 2) or
+:class:`host_tools.errors.CommandFailed` (exit 1) with one clear sentence.
+"""
+
+COMMANDS: tuple[str, ...] = ()
