@@ -22,15 +22,32 @@ from host_tools.paths import FIRMWARE_LIB
 MPUNIT = Path(__file__).with_name("micropython") / "mpunit.py"
 
 
+def _is_micropython_module(path: Path) -> bool:
+    return (
+        path.suffix == ".py" and path.name.startswith("mp_") and path.parent.name == "micropython"
+    )
+
+
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.File | None:
-    if (
-        file_path.suffix == ".py"
-        and file_path.name.startswith("mp_")
-        and file_path.parent.name == "micropython"
-    ):
+    if _is_micropython_module(file_path):
         module: MicroPythonModule = MicroPythonModule.from_parent(parent, path=file_path)
         return module
     return None
+
+
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.File | None:
+    """Named on the command line, an mp_ module must not also be imported by CPython."""
+    if _is_micropython_module(module_path):
+        ignored: NotForCPython = NotForCPython.from_parent(parent, path=module_path)
+        return ignored
+    return None
+
+
+class NotForCPython(pytest.File):
+    """Stands in for CPython's collector of an mp_ module: collects nothing."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        return iter(())
 
 
 class MicroPythonModule(pytest.File):

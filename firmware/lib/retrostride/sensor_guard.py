@@ -1,0 +1,56 @@
+"""Notices bad IMU input -- missing readings, time gaps, saturation -- without crashing.
+
+The detector must keep running through a glitching sensor, and the runner
+(and the log) should hear about it once, not a hundred times a second: each
+kind of problem is reported at its first occurrence and then at most once per
+``_QUIET_MS``, with the number of samples affected since the last report.
+"""
+
+try:
+    from micropython import const
+except ImportError:  # CPython: const() is a plain identity there
+    def const(__expr):  # positional-only, like the stub's
+        return __expr
+
+from retrostride import events
+
+_QUIET_MS = const(10000)
+_MISSING = const(0)
+_GAP = const(1)
+_SATURATED = const(2)
+_KINDS = ("missing", "gap", "saturated")
+
+
+class SensorGuard:
+    """Per-sample checks; ``check`` returns True when the sample is usable."""
+
+    def __init__(self, emit, period_ms, saturation_mm_s2):
+        self._emit = emit
+        self._gap_ms = 3 * period_ms
+        self._sat = saturation_mm_s2
+        self._last_t = -1
+        self._count = [0, 0, 0]
+        self._next_ms = [0, 0, 0]
+
+    def check(self, t_ms, ax, ay, az):
+        """Count and report problems with one sample; False if it must be skipped."""
+        if self._last_t >= 0 and t_ms - self._last_t > self._gap_ms:
+            self._note(_GAP, t_ms)
+        self._last_t = t_ms
+        if ax is None or ay is None or az is None:
+            self._note(_MISSING, t_ms)
+            return False
+        sat = self._sat
+        if ax >= sat or ax <= -sat or ay >= sat or ay <= -sat or az >= sat or az <= -sat:
+            self._note(_SATURATED, t_ms)
+        return True
+
+    def _note(self, kind, t_ms):
+        self._count[kind] += 1
+        if t_ms >= self._next_ms[kind]:
+            event = events.warning(t_ms, "sensor")
+            event["detail"] = _KINDS[kind]
+            event["count"] = self._count[kind]
+            self._count[kind] = 0
+            self._next_ms[kind] = t_ms + _QUIET_MS
+            self._emit(event)

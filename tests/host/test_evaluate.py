@@ -1,0 +1,45 @@
+"""Scoring of detected steps against ground truth (host tier)."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from host_tools.evaluate import WARMUP_STEPS, match, score
+from retrostride import events
+from retrostride.trace import parse_lines
+
+
+def labelled_trace(steps: list[tuple[int, str]], end_ms: int) -> list[str]:
+    """A trace whose step column marks ``steps`` (t_ms, label); other samples still."""
+    marks = dict(steps)
+    rows = ["t_ms,ax,ay,az,label,step"]
+    label = "still"
+    for t in range(0, end_ms, 10):
+        label = marks.get(t, label)
+        rows.append(f"{t},0,0,9.81,{label},{1 if t in marks else 0}")
+    return rows
+
+
+@given(st.lists(st.integers(0, 100_000), unique=True), st.integers(-100, 100))
+def test_a_shifted_copy_matches_every_step(times, shift):
+    times.sort()
+    spaced = [t for i, t in enumerate(times) if i == 0 or t - times[i - 1] > 300]
+    found = [t + shift for t in spaced]
+    assert match(spaced, found, 150) == list(range(len(spaced)))
+
+
+def test_a_detection_is_used_once():
+    assert match([1000, 1100], [1050], 150) == [0, None]
+
+
+def test_direction_is_scored_after_the_warm_up_steps_and_turns_separately():
+    truth = [(1000 + 500 * k, "walk_forward") for k in range(8)]
+    truth += [(5000 + 500 * k, "turn") for k in range(3)]
+    trace = parse_lines(labelled_trace(truth, 7000))
+    found = [events.step(t, "backward", "walk", 120, 90, t + 400) for t, _ in truth]
+    figures = score(trace, found).figures()
+    assert figures["step_recall"] == figures["step_precision"] == 1.0
+    assert figures["direction_scored_steps"] == 8 - WARMUP_STEPS
+    assert figures["direction_recall"] == {"forward": 0.0, "backward": None}
+    assert figures["turn_false_backward_rate"] == 1.0
+    assert figures["gait_accuracy"] == 1.0
+    assert figures["latency_ms_median"] == 400

@@ -1,0 +1,37 @@
+"""Integer square root and sensor guard inside MicroPython: same answers, no floats."""
+
+import gc
+
+from retrostride.isqrt import isqrt
+from retrostride.sensor_guard import SensorGuard
+
+
+def test_isqrt_exact_on_squares_and_neighbours():
+    for r in (0, 1, 2, 3, 1000, 32767, 32768):
+        assert isqrt(r * r) == r
+        if r:
+            assert isqrt(r * r - 1) == r - 1
+            assert isqrt(r * r + 2 * r) == r
+
+
+def test_isqrt_allocates_nothing():
+    isqrt(12345)
+    gc.collect()
+    before = gc.mem_alloc()
+    for n in (1, 99, 12345, 987654, 1073741823):
+        isqrt(n)
+    assert gc.mem_alloc() - before == 0
+
+
+def test_guard_reports_missing_once_and_checks_without_allocating():
+    out = []
+    guard = SensorGuard(out.append, 10, 150000)
+    assert guard.check(0, None, 0, 9810) is False
+    assert len(out) == 1 and out[0]["detail"] == "missing"
+    gc.collect()
+    before = gc.mem_alloc()
+    t = 10
+    while t < 2000:
+        guard.check(t, 0, 0, 9810)
+        t += 10
+    assert gc.mem_alloc() - before == 0
