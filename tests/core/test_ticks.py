@@ -3,6 +3,7 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from retrostride.ticks import TICKS_MAX, TICKS_PERIOD, Elapsed, ticks_add, ticks_diff
 
 ticks = st.integers(0, TICKS_MAX)

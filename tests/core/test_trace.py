@@ -6,9 +6,10 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support import SHARED_DATA
+
 from retrostride import trace
 from retrostride.trace import TraceError, parse_lines, parse_milli
-from support import SHARED_DATA
 
 HEADER = "t_ms,ax,ay,az,gx,gy,gz,label,step"
 

@@ -3,6 +3,7 @@
 import time
 
 from mpunit import raises
+
 from retrostride.ticks import TICKS_MAX, TICKS_PERIOD, Elapsed, ticks_add, ticks_diff
 
 

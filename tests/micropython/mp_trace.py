@@ -1,6 +1,7 @@
 """The trace reader inside MicroPython: same fixed-point values, same errors."""
 
 from mpunit import raises
+
 from retrostride.trace import TraceError, parse_lines, parse_milli
 
 HEADER = "t_ms,ax,ay,az,gx,gy,gz,label,step"

@@ -2,6 +2,7 @@
 
 from hypothesis import given
 from hypothesis import strategies as st
+
 from retrostride.ticks import TICKS_MAX, TICKS_PERIOD, ticks_add, ticks_diff
 from retrostride.trace import parse_milli
 
