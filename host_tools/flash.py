@@ -1,0 +1,136 @@
+"""Write MicroPython to a board with esptool, refusing images made for another chip.
+
+The image header says which chip it was built for (byte 0 is 0xE9, the u16 at
+offset 12 is the chip id); the chip on the port says what it is. Flashing an
+S3 image onto a plain ESP32 bricks nothing but wastes the runner's evening, so
+the two are compared before anything is erased. The write offset comes from
+esptool's own chip table (0x1000 for ESP32 and S2, 0 for S3 and C3).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from esptool.targets import CHIP_DEFS
+from serial.tools import list_ports
+
+from host_tools.errors import CommandFailed, UsageError
+
+IMAGE_MAGIC = 0xE9
+# USB-serial bridges found on ESP32 boards, and Espressif's own USB (S2/S3/C3).
+USB_IDS: dict[tuple[int, int], str] = {
+    (0x10C4, 0xEA60): "Silicon Labs CP210x",
+    (0x1A86, 0x7523): "WCH CH340",
+    (0x1A86, 0x55D4): "WCH CH9102",
+    (0x0403, 0x6001): "FTDI FT232R",
+    (0x0403, 0x6015): "FTDI FT231X",
+    (0x303A, 0x1001): "Espressif USB JTAG/serial",
+    (0x303A, 0x4001): "Espressif USB CDC (MicroPython)",
+}
+
+
+@dataclass(frozen=True)
+class Image:
+    """A firmware image file and the chip it was built for."""
+
+    path: Path
+    data: bytes
+    chip: str  # esptool's name: esp32, esp32s3, ...
+
+    @property
+    def offset(self) -> int:
+        offset: int = CHIP_DEFS[self.chip].BOOTLOADER_FLASH_OFFSET
+        return offset
+
+
+def chip_for_id(chip_id: int) -> str | None:
+    for name, rom in CHIP_DEFS.items():
+        if chip_id == rom.IMAGE_CHIP_ID:
+            return str(name)
+    return None
+
+
+def read_image(path: Path) -> Image:
+    """Read and check an ESP firmware image; UsageError for anything else."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read firmware {path}: {e.strerror or e}.") from e
+    if len(data) < 24 or data[0] != IMAGE_MAGIC:
+        raise UsageError(
+            f"{path} is not an ESP firmware image (it must start with byte 0xE9; "
+            "use the .bin for your board from micropython.org/download)."
+        )
+    (chip_id,) = struct.unpack_from("<H", data, 12)
+    chip = chip_for_id(chip_id)
+    if chip is None:
+        raise UsageError(f"{path} is built for an unknown chip (id {chip_id}).")
+    return Image(path, data, chip)
+
+
+def check_chip(image: Image, chip: str) -> None:
+    """Refuse an image built for another chip than ``chip``."""
+    if chip != image.chip:
+        raise UsageError(
+            f"{image.path.name} is built for {CHIP_DEFS[image.chip].CHIP_NAME}, "
+            f"but the board is an {CHIP_DEFS[chip].CHIP_NAME}: download the image for your board."
+        )
+
+
+def find_port() -> str:
+    """The one plugged-in ESP32 board's serial port, found by USB vendor/product id."""
+    found = [p for p in list_ports.comports() if p.vid is not None and (p.vid, p.pid) in USB_IDS]
+    if not found:
+        raise UsageError(
+            "no ESP32 board found on USB: plug it in with a data cable (not a charge-only one) "
+            "or name the port with --port."
+        )
+    if len(found) > 1:
+        names = ", ".join(f"{p.device} ({USB_IDS[(p.vid, p.pid)]})" for p in found)
+        raise UsageError(f"several boards are plugged in ({names}): choose one with --port.")
+    device: str = found[0].device
+    return device
+
+
+def flash(port: str, image: Image, chip: str | None = None, baud: int = 460800) -> str:
+    """Detect the chip on ``port``, check the image, erase and write it. Returns the chip."""
+    import serial
+    from esptool import cmds
+    from esptool.util import FatalError
+
+    if chip is not None:
+        if chip not in CHIP_DEFS:
+            raise UsageError(f"unknown chip {chip!r}: one of {', '.join(sorted(CHIP_DEFS))}.")
+        check_chip(image, chip)
+    try:
+        esp = cmds.detect_chip(port, 115200, connect_attempts=3)
+    except serial.SerialException as e:
+        text = str(e)
+        if "busy" in text.lower() or "Errno 16" in text:
+            raise CommandFailed(
+                f"port {port} is busy: close the program using it "
+                "(a serial monitor, mpremote, Thonny) and try again."
+            ) from e
+        raise CommandFailed(f"cannot open {port}: {text}.") from e
+    except (FatalError, OSError) as e:
+        raise CommandFailed(
+            f"no ESP chip answered on {port}: check the cable, or hold BOOT while pressing "
+            f"RESET to enter the bootloader ({e})."
+        ) from e
+    try:
+        found = str(next(name for name, rom in CHIP_DEFS.items() if isinstance(esp, rom)))
+        check_chip(image, found)
+        if baud != 115200:
+            esp.change_baud(baud)
+        esp = cmds.run_stub(esp)
+        cmds.attach_flash(esp)
+        cmds.erase_flash(esp)
+        cmds.write_flash(esp, [(image.offset, image.data)])
+        cmds.reset_chip(esp, "hard-reset")
+    except FatalError as e:
+        raise CommandFailed(f"flashing failed: {e}.") from e
+    finally:
+        esp._port.close()
+    return found

@@ -1,0 +1,121 @@
+"""flash: image checks, port detection and the esptool sequence, without a board."""
+
+import struct
+from types import SimpleNamespace
+
+import pytest
+from esptool import cmds
+from esptool.targets import CHIP_DEFS
+
+from host_tools import flash as flashing
+from host_tools.cli import main
+from host_tools.errors import UsageError
+
+
+def image(tmp_path, chip_id: int, magic: int = 0xE9):
+    header = bytearray(64)
+    header[0] = magic
+    struct.pack_into("<H", header, 12, chip_id)
+    path = tmp_path / f"fw-{chip_id}.bin"
+    path.write_bytes(bytes(header) + b"\x00" * 1000)
+    return path
+
+
+def test_reads_the_chip_from_the_header(tmp_path):
+    img = flashing.read_image(image(tmp_path, 9))
+    assert img.chip == "esp32s3" and img.offset == 0
+    assert flashing.read_image(image(tmp_path, 0)).offset == 0x1000
+
+
+def test_rejects_a_file_that_is_no_esp_image(tmp_path):
+    with pytest.raises(UsageError, match="not an ESP firmware image"):
+        flashing.read_image(image(tmp_path, 0, magic=0x7F))
+
+
+def test_rejects_an_image_for_another_chip(tmp_path):
+    img = flashing.read_image(image(tmp_path, 9))
+    with pytest.raises(UsageError, match="built for ESP32-S3, but the board is an ESP32"):
+        flashing.check_chip(img, "esp32")
+
+
+def ports(*ids):
+    return [SimpleNamespace(device=f"/dev/ttyUSB{i}", vid=v, pid=p) for i, (v, p) in enumerate(ids)]
+
+
+def test_finds_the_one_board_by_usb_id(monkeypatch):
+    monkeypatch.setattr(
+        flashing.list_ports, "comports", lambda: ports((0x1234, 1), (0x10C4, 0xEA60))
+    )
+    assert flashing.find_port() == "/dev/ttyUSB1"
+
+
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [((), "no ESP32 board found"), (((0x10C4, 0xEA60), (0x1A86, 0x7523)), "several boards")],
+)
+def test_no_or_several_boards_ask_for_a_port(monkeypatch, ids, message):
+    monkeypatch.setattr(flashing.list_ports, "comports", lambda: ports(*ids))
+    with pytest.raises(UsageError, match=message):
+        flashing.find_port()
+
+
+class FakePort:
+    closed = False
+
+    def close(self):
+        self.closed = True
+
+
+def fake_esp(monkeypatch, chip: str, calls: list):
+    esp = object.__new__(CHIP_DEFS[chip])
+    esp._port = FakePort()
+    monkeypatch.setattr(cmds, "detect_chip", lambda port, baud, connect_attempts: esp)
+    monkeypatch.setattr(esp.__class__, "change_baud", lambda self, b: calls.append(("baud", b)))
+    monkeypatch.setattr(cmds, "run_stub", lambda e: e)
+    monkeypatch.setattr(cmds, "attach_flash", lambda e: calls.append(("attach",)))
+    monkeypatch.setattr(cmds, "erase_flash", lambda e: calls.append(("erase",)))
+    monkeypatch.setattr(
+        cmds, "write_flash", lambda e, addr_data: calls.append(("write", addr_data[0][0]))
+    )
+    monkeypatch.setattr(cmds, "reset_chip", lambda e, mode: calls.append(("reset", mode)))
+    return esp
+
+
+def test_erases_then_writes_at_the_chips_offset(monkeypatch, tmp_path):
+    calls: list = []
+    esp = fake_esp(monkeypatch, "esp32", calls)
+    img = flashing.read_image(image(tmp_path, 0))
+    assert flashing.flash("/dev/ttyUSB0", img) == "esp32"
+    assert calls == [
+        ("baud", 460800),
+        ("attach",),
+        ("erase",),
+        ("write", 0x1000),
+        ("reset", "hard-reset"),
+    ]
+    assert esp._port.closed
+
+
+def test_refuses_before_erasing_when_the_board_is_another_chip(monkeypatch, tmp_path, capsys):
+    calls: list = []
+    fake_esp(monkeypatch, "esp32", calls)
+    path = image(tmp_path, 9)
+    assert main(["flash", "--port", "/dev/ttyUSB0", "--firmware", str(path)]) == 2
+    assert calls == []
+    err = capsys.readouterr().err
+    assert "built for ESP32-S3" in err and err.count("\n") == 1
+
+
+def test_a_port_nobody_answers_on_is_one_sentence_and_exit_1(tmp_path, capsys):
+    import os
+
+    master, slave = os.openpty()  # a serial port with nothing behind it
+    try:
+        path = image(tmp_path, 0)
+        code = main(["flash", "--port", os.ttyname(slave), "--firmware", str(path)])
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "no ESP chip answered" in err and "Traceback" not in err
