@@ -9,6 +9,7 @@ device-side queries (hash, sizes, bytecode version) deploy and sync rely on.
 from __future__ import annotations
 
 import ast
+import contextlib
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -51,10 +52,8 @@ class Device:
         self.close()
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the port may already be gone (cable pulled)
             self._t.exit_raw_repl()
-        except Exception:  # the port may already be gone (cable pulled)
-            pass
         self._t.close()
 
     def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -134,7 +133,7 @@ class Device:
 
 def _port_error(port: str, e: Exception) -> Exception:
     text = str(e)
-    if "No such file" in text or "could not open" in text and "2]" in text:
+    if "No such file" in text or "Errno 2]" in text:
         return UsageError(f"no serial port {port}: is the board plugged in?")
     if "busy" in text.lower() or "Errno 16" in text or "lock" in text.lower():
         return CommandFailed(

@@ -1,0 +1,1 @@
+"""The virtual device: real MicroPython in WebAssembly behind a pty, for mpremote."""
