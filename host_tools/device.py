@@ -133,7 +133,7 @@ class Device:
 
 def _port_error(port: str, e: Exception) -> Exception:
     text = str(e)
-    if "No such file" in text or "Errno 2]" in text:
+    if "No such file" in text or "Errno 2]" in text or "failed to access" in text:
         return UsageError(f"no serial port {port}: is the board plugged in?")
     if "busy" in text.lower() or "Errno 16" in text or "lock" in text.lower():
         return CommandFailed(
