@@ -1,0 +1,295 @@
+"""The haptic vocabulary and a non-blocking player: what the runner feels.
+
+Runners ask for cues they can tell apart by feel while running, so every
+pattern differs in *rhythm* (the sequence of short and long pulses), not only
+in length. Several are Morse letters, which makes them easy to learn:
+B(ackward) is dah-dit-dit-dit, F(orward) dit-dit-dah-dit, R(est) dit-dah-dit,
+and a fall is SOS.
+
+Notation: one character is one 50 ms slot; ``#`` full strength, ``+`` medium,
+``:`` weak, ``.`` off. ``"######..##"`` is a 300 ms pulse, a 100 ms gap, a
+100 ms pulse. Strings are parsed once at import into flat preallocated arrays
+(runs of equal level with their cumulative end times), so playing allocates
+nothing.
+
+:class:`Player` is ticked by the app (``tick(now_ms) -> level 0..255``, the
+motor is set to that level). Cues have priorities: a higher-priority cue
+pre-empts the one playing; an equal or lower one waits in a small queue, and a
+queued cue that waited too long is dropped (a countdown for a change that has
+already happened is noise). Strength per board: ``scale_pct`` caps the
+strength, ``min_level`` lifts every non-zero level so a weak ERM still spins;
+``binary=True`` renders every pulse as full on/off for a buzzer or an LED,
+keeping the rhythm.
+"""
+
+try:
+    from micropython import const
+except ImportError:  # CPython: const() is a plain identity there
+    def const(__expr):  # positional-only, like the stub's
+        return __expr
+
+from array import array
+
+from retrostride.ticks import ticks_diff
+
+SLOT_MS = const(50)
+_QUEUE = const(4)
+
+PRIO_FALL = const(4)
+PRIO_ALERT = const(3)
+PRIO_START = const(2)
+PRIO_COUNTDOWN = const(1)
+PRIO_OTHER = const(0)
+
+# name, rhythm, priority, max queue wait in ms, meaning
+PATTERNS = (
+    ("start_backward", "######..##..##..##", PRIO_START, 3000,
+     "a backward interval starts now (Morse B: dah-dit-dit-dit)"),
+    ("start_forward", "##..##..######..##", PRIO_START, 3000,
+     "a forward interval starts now (Morse F: dit-dit-dah-dit)"),
+    ("start_rest", "##..######..##", PRIO_START, 3000,
+     "rest starts now (Morse R: dit-dah-dit)"),
+    ("countdown", "##......##", PRIO_COUNTDOWN, 1500,
+     "the interval changes in a few seconds (tick ... tick)"),
+    ("wrong_direction", "##..##..##......##..##..##", PRIO_ALERT, 2000,
+     "you are not running the asked direction (two fast triples)"),
+    ("backward_limit", "########....########", PRIO_ALERT, 3000,
+     "continuous backward time reached the safety cap (two long)"),
+    ("fall", "##..##..##....######..######..######....##..##..##", PRIO_FALL, 10000,
+     "a fall or stumble was detected, plan paused (SOS)"),
+    ("session_end", "########..++++++++..::::::::", PRIO_OTHER, 10000,
+     "the session is over (three long, fading)"),
+    ("low_battery", "::....::....::....::", PRIO_OTHER, 10000,
+     "battery is low (four slow weak dits)"),
+    ("pause", "##....######", PRIO_OTHER, 3000,
+     "paused by the button (dit-dah)"),
+    ("resume", "######....##", PRIO_OTHER, 3000,
+     "resumed (dah-dit)"),
+)
+
+NAMES = tuple(p[0] for p in PATTERNS)
+_LEVELS = {"#": 255, "+": 170, ":": 100, ".": 0}
+
+
+def _parse(rhythm):
+    """Runs of ``(level, duration_ms)`` of one rhythm string; ValueError if malformed."""
+    runs = []
+    for ch in rhythm:
+        if ch not in _LEVELS:
+            raise ValueError("bad rhythm char " + repr(ch))
+        level = _LEVELS[ch]
+        if runs and runs[-1][0] == level:
+            runs[-1][1] += SLOT_MS
+        else:
+            runs.append([level, SLOT_MS])
+    if not runs or runs[0][0] == 0 or runs[-1][0] == 0:
+        raise ValueError("a rhythm must start and end with a pulse")
+    return runs
+
+
+def _build():
+    levels = array("B")
+    ends = array("H")
+    first = array("H")
+    count = array("H")
+    prio = array("B")
+    stale = array("H")
+    for name, rhythm, priority, max_wait, _meaning in PATTERNS:
+        runs = _parse(rhythm)
+        first.append(len(levels))
+        count.append(len(runs))
+        prio.append(priority)
+        stale.append(max_wait)
+        t = 0
+        for level, dur in runs:
+            t += dur
+            levels.append(level)
+            ends.append(t)
+    return levels, ends, first, count, prio, stale
+
+
+_LEVEL, _END, _FIRST, _COUNT, _PRIO, _STALE = _build()
+
+
+def index(name):
+    """Pattern number of ``name``, or -1 if it is not in the vocabulary."""
+    for i in range(len(NAMES)):
+        if NAMES[i] == name:
+            return i
+    return -1
+
+
+def runs(name):
+    """``[(level, duration_ms), ...]`` of a pattern (for tests and docs)."""
+    i = index(name)
+    out = []
+    prev = 0
+    for k in range(_FIRST[i], _FIRST[i] + _COUNT[i]):
+        out.append((_LEVEL[k], _END[k] - prev))
+        prev = _END[k]
+    return out
+
+
+def duration_ms(name):
+    i = index(name)
+    return _END[_FIRST[i] + _COUNT[i] - 1]
+
+
+def onoff(level):
+    """On/off rendering of a level, for a buzzer or an LED."""
+    return 1 if level > 0 else 0
+
+
+def table():
+    """``[(name, rhythm, priority, meaning), ...]``: the vocabulary for the README."""
+    return [(p[0], p[1], p[2], p[4]) for p in PATTERNS]
+
+
+def doc():
+    """The vocabulary as a Markdown table."""
+    lines = [
+        "One character = " + str(SLOT_MS) + " ms: `#` full, `+` medium, `:` weak, `.` off.",
+        "",
+        "| name | rhythm | priority | meaning |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name, rhythm, priority, meaning in table():
+        lines.append("| " + name + " | `" + rhythm + "` | " + str(priority) + " | " + meaning + " |")
+    return "\n".join(lines)
+
+
+class Player:
+    """Plays named patterns without blocking; ``tick`` gives the motor level.
+
+    ``play`` returns True if the cue starts or is queued, False if it is
+    unknown, already pending, or dropped because the queue is full of more
+    urgent cues. ``preempted``, ``dropped`` and ``stale`` count lost cues.
+    """
+
+    def __init__(self, scale_pct=100, min_level=0, binary=False):
+        top = 255 * scale_pct // 100
+        top = 255 if top > 255 else (1 if top < 1 else top)
+        if min_level > top:
+            min_level = top
+        lut = bytearray(256)
+        for raw in range(1, 256):
+            if binary:
+                lut[raw] = 255
+            else:
+                v = min_level + raw * (top - min_level) // 255
+                lut[raw] = v if v > 0 else 1
+        self._lut = lut
+        self._cur = -1  # pattern playing, -1 when silent
+        self._start = 0
+        self._k = 0  # index into _LEVEL/_END of the current run
+        self._q_pat = array("b", [-1] * _QUEUE)
+        self._q_t = array("i", [0] * _QUEUE)
+        self._q_n = 0
+        self.preempted = 0
+        self.dropped = 0
+        self.stale = 0
+        self.level = 0
+
+    @property
+    def playing(self):
+        """Name of the pattern being played, or None."""
+        return NAMES[self._cur] if self._cur >= 0 else None
+
+    def busy(self):
+        return self._cur >= 0 or self._q_n > 0
+
+    def play(self, name, now_ms):
+        p = index(name)
+        if p < 0:
+            return False
+        cur = self._cur
+        if cur < 0:
+            self._start_pattern(p, now_ms)
+            return True
+        if _PRIO[p] > _PRIO[cur]:
+            self.preempted += 1
+            self._start_pattern(p, now_ms)
+            return True
+        if p == cur:
+            return False
+        return self._enqueue(p, now_ms)
+
+    def stop(self):
+        """Silence now and forget every queued cue."""
+        self._cur = -1
+        self._q_n = 0
+        self.level = 0
+
+    def tick(self, now_ms):
+        """Advance to ``now_ms``; return the level (0..255) to drive the motor with."""
+        cur = self._cur
+        if cur >= 0:
+            t = ticks_diff(now_ms, self._start)
+            k = self._k
+            last = _FIRST[cur] + _COUNT[cur] - 1
+            while k <= last and t >= _END[k]:
+                k += 1
+            if k > last:
+                cur = -1
+                self._cur = -1
+            else:
+                self._k = k
+                self.level = self._lut[_LEVEL[k]]
+                return self.level
+        while self._q_n > 0:
+            p = self._q_pat[0]
+            waited = ticks_diff(now_ms, self._q_t[0])
+            self._pop_front()
+            if waited <= _STALE[p]:
+                self._start_pattern(p, now_ms)
+                self.level = self._lut[_LEVEL[self._k]]
+                return self.level
+            self.stale += 1
+        self.level = 0
+        return 0
+
+    def _start_pattern(self, p, now_ms):
+        self._cur = p
+        self._start = now_ms
+        self._k = _FIRST[p]
+
+    def _pop_front(self):
+        n = self._q_n - 1
+        qp = self._q_pat
+        qt = self._q_t
+        for i in range(n):
+            qp[i] = qp[i + 1]
+            qt[i] = qt[i + 1]
+        self._q_n = n
+
+    def _enqueue(self, p, now_ms):
+        qp = self._q_pat
+        qt = self._q_t
+        n = self._q_n
+        for i in range(n):
+            if qp[i] == p:
+                return False  # already waiting: one cue is enough
+        if n == _QUEUE:
+            # full: the least urgent, newest entry makes room, unless it is this one
+            low = n - 1
+            for i in range(n - 1, -1, -1):
+                if _PRIO[qp[i]] < _PRIO[qp[low]]:
+                    low = i
+            if _PRIO[qp[low]] >= _PRIO[p]:
+                self.dropped += 1
+                return False
+            for i in range(low, n - 1):
+                qp[i] = qp[i + 1]
+                qt[i] = qt[i + 1]
+            n -= 1
+            self.dropped += 1
+        # keep the queue ordered by priority, FIFO within a priority
+        pos = n
+        while pos > 0 and _PRIO[qp[pos - 1]] < _PRIO[p]:
+            qp[pos] = qp[pos - 1]
+            qt[pos] = qt[pos - 1]
+            pos -= 1
+        qp[pos] = p
+        qt[pos] = now_ms
+        self._q_n = n + 1
+        return True
