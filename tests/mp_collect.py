@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 
 from host_tools.micropython import MicroPython, MicroPythonError
-from host_tools.paths import FIRMWARE_LIB
+from host_tools.paths import FIRMWARE_LIB, REPO
 
 MPUNIT = Path(__file__).with_name("micropython") / "mpunit.py"
+FAKES = REPO / "host_tools" / "vdev" / "mp"  # fake machine and chips, at /fakes
 
 
 def _is_micropython_module(path: Path) -> bool:
@@ -79,11 +80,12 @@ class MicroPythonModule(pytest.File):
     def _run(self) -> dict[str, dict[str, Any]]:
         names = self.test_names()
         outcomes: dict[str, dict[str, Any]] = {}
-        with MicroPython({FIRMWARE_LIB: "/lib", self.path.parent: "/tests"}) as mp:
+        with MicroPython({FIRMWARE_LIB: "/lib", self.path.parent: "/tests", FAKES: "/fakes"}) as mp:
             mp.write_file("/tests/mpunit.py", MPUNIT.read_text())
             try:
                 out = mp.exec(
-                    "import sys\nsys.path.insert(0, '/tests')\nimport mpunit\n"
+                    "import sys\nsys.path.insert(0, '/tests')\nsys.path.append('/fakes')\n"
+                    "import mpunit\n"
                     f"mpunit.run({self.path.stem!r}, {names!r})\n"
                 )
             except MicroPythonError as e:
