@@ -1,0 +1,328 @@
+"""Files other training tools open: FIT (first choice), TCX, and GoldenCheetah's CSV.
+
+There is no GPS: an export is a running activity in time only, one sample per
+second with the cadence of the latest step, one lap per interval as run.
+FIT counts cadence in strides (one per two steps) per minute; TCX's RunCadence
+does too; GoldenCheetah's CSV gets steps per minute, as a runner reads it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from host_tools.report import Event, Interval, Summary, steps_of, summarize
+
+FORMATS = ("fit", "tcx", "csv")
+# A cadence reading lasts this long after its step; later the runner has stopped.
+CADENCE_HOLD_MS = 2500
+# Sessions without a wall-clock start still need an absolute time in FIT and TCX.
+FALLBACK_START = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One second of the session: its offset and the cadence then (steps/min, 0 = still)."""
+
+    t_ms: int
+    cadence_spm: int
+
+
+def samples(events: Sequence[Event], duration_ms: int) -> list[Sample]:
+    """One sample per whole second from 0 to the end, carrying the latest step's cadence."""
+    steps = steps_of(events)
+    out, i, last_t, last_cad = [], 0, -CADENCE_HOLD_MS - 1, 0
+    for t in range(0, duration_ms + 1, 1000):
+        while i < len(steps) and int(steps[i]["t_ms"]) <= t:
+            last_t, last_cad = int(steps[i]["t_ms"]), int(steps[i].get("cadence_spm", 0))
+            i += 1
+        out.append(Sample(t, last_cad if t - last_t <= CADENCE_HOLD_MS else 0))
+    return out
+
+
+def laps(s: Summary) -> list[Interval]:
+    """The laps: one per interval (a session without a plan is a single lap)."""
+    return [iv for iv in s.intervals if iv.end_ms > iv.start_ms] or s.intervals[:1]
+
+
+def lap_name(iv: Interval) -> str:
+    return f"{iv.index + 1} {iv.kind or 'run'}"
+
+
+def strides_per_min(spm: int) -> int:
+    """FIT/TCX cadence: strides (two steps) per minute."""
+    return round(spm / 2)
+
+
+# --- FIT -------------------------------------------------------------------------------
+
+_INTENSITY = {
+    "warmup": "WARMUP",
+    "cooldown": "COOLDOWN",
+    "rest": "REST",
+    "forward": "ACTIVE",
+    "backward": "INTERVAL",
+}
+
+
+def to_fit(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
+    """A FIT activity: file_id, device_info, workout steps naming the laps, records, laps,
+    session and activity, with timer start/stop events, built by ``fit-tool``."""
+    from fit_tool.fit_file_builder import FitFileBuilder
+    from fit_tool.profile.messages.activity_message import ActivityMessage
+    from fit_tool.profile.messages.device_info_message import DeviceInfoMessage
+    from fit_tool.profile.messages.event_message import EventMessage
+    from fit_tool.profile.messages.file_id_message import FileIdMessage
+    from fit_tool.profile.messages.lap_message import LapMessage
+    from fit_tool.profile.messages.record_message import RecordMessage
+    from fit_tool.profile.messages.session_message import SessionMessage
+    from fit_tool.profile.messages.workout_message import WorkoutMessage
+    from fit_tool.profile.messages.workout_step_message import WorkoutStepMessage
+    from fit_tool.profile.profile_type import (
+        Activity,
+        Event as FitEvent,
+        EventType,
+        FileType,
+        Intensity,
+        LapTrigger,
+        Manufacturer,
+        SessionTrigger,
+        Sport,
+        SubSport,
+    )
+
+    t0 = round(start.timestamp() * 1000)
+    duration_ms = round(s.duration_s * 1000)
+    end = t0 + duration_ms
+    b = FitFileBuilder(auto_define=True, min_string_size=16)
+
+    m: Any = FileIdMessage()
+    m.type = FileType.ACTIVITY
+    m.manufacturer = Manufacturer.DEVELOPMENT.value
+    m.product = 1
+    m.product_name = "RetroStride"
+    m.time_created = t0
+    m.serial_number = 1
+    b.add(m)
+
+    m = DeviceInfoMessage()
+    m.timestamp = t0
+    m.device_index = 0
+    m.manufacturer = Manufacturer.DEVELOPMENT.value
+    m.product = 1
+    m.product_name = "RetroStride"
+    m.software_version = 0.1
+    b.add(m)
+
+    run_laps = laps(s)
+    m = WorkoutMessage()
+    m.sport = Sport.RUNNING
+    m.num_valid_steps = len(run_laps)
+    m.workout_name = (s.plan or "free run")[:15]
+    b.add(m)
+    for n, iv in enumerate(run_laps):
+        m = WorkoutStepMessage()
+        m.message_index = n
+        m.workout_step_name = lap_name(iv)[:15]
+        m.intensity = Intensity[_INTENSITY.get(iv.kind or "", "ACTIVE")]
+        b.add(m)
+
+    m = EventMessage()
+    m.event = FitEvent.TIMER
+    m.event_type = EventType.START
+    m.timestamp = t0
+    b.add(m)
+
+    records = []
+    for smp in samples(events, duration_ms):
+        r: Any = RecordMessage()
+        r.timestamp = t0 + smp.t_ms
+        r.cadence = strides_per_min(smp.cadence_spm)
+        records.append(r)
+    b.add_all(records)
+
+    m = EventMessage()
+    m.event = FitEvent.TIMER
+    m.event_type = EventType.STOP_ALL
+    m.timestamp = end
+    b.add(m)
+
+    for n, iv in enumerate(run_laps):
+        m = LapMessage()
+        m.message_index = n
+        m.timestamp = t0 + iv.end_ms
+        m.start_time = t0 + iv.start_ms
+        m.total_elapsed_time = iv.duration_s
+        m.total_timer_time = iv.duration_s
+        m.event = FitEvent.LAP
+        m.event_type = EventType.STOP
+        m.lap_trigger = LapTrigger.TIME if s.planned else LapTrigger.SESSION_END
+        m.sport = Sport.RUNNING
+        m.sub_sport = SubSport.GENERIC
+        m.intensity = Intensity[_INTENSITY.get(iv.kind or "", "ACTIVE")]
+        m.wkt_step_index = n
+        m.total_strides = iv.steps // 2
+        m.avg_running_cadence = strides_per_min(iv.cadence_spm)
+        b.add(m)
+
+    cads = [iv.cadence_spm for iv in run_laps if iv.cadence_spm]
+    m = SessionMessage()
+    m.message_index = 0
+    m.timestamp = end
+    m.start_time = t0
+    m.total_elapsed_time = duration_ms / 1000
+    m.total_timer_time = duration_ms / 1000
+    m.event = FitEvent.SESSION
+    m.event_type = EventType.STOP
+    m.trigger = SessionTrigger.ACTIVITY_END
+    m.sport = Sport.RUNNING
+    m.sub_sport = SubSport.GENERIC
+    m.first_lap_index = 0
+    m.num_laps = len(run_laps)
+    m.total_strides = s.steps // 2
+    if cads:
+        m.avg_running_cadence = strides_per_min(round(sum(cads) / len(cads)))
+    b.add(m)
+
+    m = ActivityMessage()
+    m.timestamp = end
+    m.total_timer_time = duration_ms / 1000
+    m.num_sessions = 1
+    m.type = Activity.MANUAL
+    m.event = FitEvent.ACTIVITY
+    m.event_type = EventType.STOP
+    b.add(m)
+
+    data: bytes = b.build().to_bytes()
+    return data
+
+
+# --- TCX -------------------------------------------------------------------------------
+
+TCX_NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
+AX_NS = "http://www.garmin.com/xmlschemas/ActivityExtension/v2"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+
+
+def _iso(when: dt.datetime) -> str:
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+def to_tcx(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
+    """A TCX activity: one Lap per interval, one Trackpoint per second with RunCadence."""
+    ET.register_namespace("", TCX_NS)
+    ET.register_namespace("ns3", AX_NS)
+    ET.register_namespace("xsi", XSI_NS)
+
+    def tag(name: str, ns: str = TCX_NS) -> str:
+        return f"{{{ns}}}{name}"
+
+    def sub(parent: ET.Element, name: str, text: str | None = None) -> ET.Element:
+        el = ET.SubElement(parent, tag(name))
+        if text is not None:
+            el.text = text
+        return el
+
+    root = ET.Element(tag("TrainingCenterDatabase"))
+    root.set(
+        f"{{{XSI_NS}}}schemaLocation",
+        f"{TCX_NS} http://www.garmin.com/xmlschemas/TrainingCenterDatabasev2.xsd",
+    )
+    activity = sub(sub(root, "Activities"), "Activity")
+    activity.set("Sport", "Running")
+    sub(activity, "Id", _iso(start))
+    duration_ms = round(s.duration_s * 1000)
+    all_samples = samples(events, duration_ms)
+    run_laps = laps(s)
+    for n, iv in enumerate(run_laps):
+        lap = sub(activity, "Lap")
+        lap.set("StartTime", _iso(start + dt.timedelta(milliseconds=iv.start_ms)))
+        sub(lap, "TotalTimeSeconds", f"{iv.duration_s:.1f}")
+        sub(lap, "DistanceMeters", "0")
+        sub(lap, "Calories", "0")
+        sub(lap, "Intensity", "Resting" if iv.kind == "rest" else "Active")
+        sub(lap, "TriggerMethod", "Time" if s.planned else "Manual")
+        track = sub(lap, "Track")
+        last = n == len(run_laps) - 1
+        for smp in all_samples:
+            if iv.start_ms <= smp.t_ms < iv.end_ms or (last and smp.t_ms == iv.end_ms):
+                tp = sub(track, "Trackpoint")
+                sub(tp, "Time", _iso(start + dt.timedelta(milliseconds=smp.t_ms)))
+                tpx = ET.SubElement(sub(tp, "Extensions"), tag("TPX", AX_NS))
+                ET.SubElement(tpx, tag("RunCadence", AX_NS)).text = str(
+                    strides_per_min(smp.cadence_spm)
+                )
+        sub(lap, "Notes", f"{lap_name(iv)}: {iv.steps} steps, {iv.backward_steps} backward")
+        lx = ET.SubElement(sub(lap, "Extensions"), tag("LX", AX_NS))
+        ET.SubElement(lx, tag("AvgRunCadence", AX_NS)).text = str(
+            strides_per_min(iv.cadence_spm)
+        )
+        ET.SubElement(lx, tag("Steps", AX_NS)).text = str(iv.steps)
+    sub(activity, "Notes", f"RetroStride session {s.session_id}" + (f", plan {s.plan}" if s.plan else ""))
+    creator = sub(activity, "Creator")
+    creator.set(f"{{{XSI_NS}}}type", "Device_t")
+    sub(creator, "Name", "RetroStride")
+    sub(creator, "UnitId", "0")
+    sub(creator, "ProductID", "0")
+    version = sub(creator, "Version")
+    sub(version, "VersionMajor", "0")
+    sub(version, "VersionMinor", "1")
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+# --- GoldenCheetah CSV -----------------------------------------------------------------
+
+# GoldenCheetah recognises its own CSV by this first line (CsvRideFile.cpp, "gc" type);
+# one row per second, `interval` numbers the laps from 1.
+GC_COLUMNS = (
+    "secs,cad,hr,km,kph,nm,watts,alt,lon,lat,headwind,slope,temp,interval,"
+    "lrbalance,lte,rte,lps,rps,smo2,thb,o2hb,hhb"
+).split(",")
+
+
+def to_csv(s: Summary, events: Sequence[Event]) -> bytes:
+    """GoldenCheetah CSV: seconds, cadence (steps/min), interval number; the rest zero."""
+    duration_ms = round(s.duration_s * 1000)
+    run_laps = laps(s)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(GC_COLUMNS)
+    for smp in samples(events, duration_ms):
+        lap = next(
+            (n for n, iv in enumerate(run_laps) if iv.start_ms <= smp.t_ms < iv.end_ms),
+            len(run_laps) - 1,
+        )
+        row: dict[str, Any] = dict.fromkeys(GC_COLUMNS, 0)
+        row.update(secs=smp.t_ms // 1000, cad=smp.cadence_spm, temp="", interval=lap + 1)
+        w.writerow([row[c] for c in GC_COLUMNS])
+    return buf.getvalue().encode("utf-8")
+
+
+def export(
+    events: Sequence[Event],
+    fmt: str,
+    session_id: str = "",
+    session: dict[str, Any] | None = None,
+) -> bytes:
+    """The session in ``fmt`` (one of FORMATS)."""
+    s = summarize(events, session_id, session)
+    start = s.start or FALLBACK_START
+    if fmt == "fit":
+        return to_fit(s, events, start)
+    if fmt == "tcx":
+        return to_tcx(s, events, start)
+    if fmt == "csv":
+        return to_csv(s, events)
+    raise ValueError(fmt)
+
+
+def default_name(session_id: str, fmt: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in session_id) or "session"
+    return Path(f"retrostride-{safe}.{fmt}")

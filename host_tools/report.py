@@ -1,0 +1,627 @@
+"""A session's story for the runner: a text summary, PNG plots and one HTML page.
+
+Everything here works on plain event lists (shared/contracts/events.md), so the
+same code serves the session store, a JSON Lines file and the tests. The
+per-interval figures are recomputed from the step events; the device's own
+``session_end`` totals win where present, because they are what the runner felt.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen: render straight to PNG
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import dates as mdates  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+
+from host_tools.errors import UsageError  # noqa: E402
+
+Event = dict[str, Any]
+
+# The runner reads colour before text: one hue per direction, one tint per interval kind.
+DIRECTION_COLOURS = {"forward": "#1f63b4", "backward": "#e0600b", "unknown": "#8c8c8c"}
+KIND_COLOURS = {
+    "warmup": "#fff1b8",
+    "forward": "#d6e6fa",
+    "backward": "#fddcc4",
+    "rest": "#e6e6e6",
+    "cooldown": "#d9f0d3",
+}
+ASKED_DIRECTION = {
+    "warmup": "forward",
+    "forward": "forward",
+    "backward": "backward",
+    "cooldown": "forward",
+}
+# A step "covers" the time to the next one, but not across a stop.
+MAX_STEP_GAP_MS = 1500
+
+
+@dataclass(frozen=True)
+class Interval:
+    """One plan step as run: when, what was asked, what the feet did."""
+
+    index: int
+    kind: str | None  # None: a session without a plan
+    start_ms: int
+    end_ms: int
+    steps: int = 0
+    forward_steps: int = 0
+    backward_steps: int = 0
+    backward_s: float = 0.0
+    cadence_spm: int = 0  # mean of the steps' cadence
+
+    @property
+    def duration_s(self) -> float:
+        return (self.end_ms - self.start_ms) / 1000
+
+    @property
+    def compliance(self) -> float | None:
+        """Share of steps in the asked direction; None where no direction is asked."""
+        asked = ASKED_DIRECTION.get(self.kind or "")
+        if asked is None or self.steps == 0:
+            return None
+        hits = self.backward_steps if asked == "backward" else self.forward_steps
+        return hits / self.steps
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The figures a report and an export need of one session."""
+
+    session_id: str
+    plan: str | None
+    start: dt.datetime | None
+    duration_s: float
+    steps: int
+    backward_steps: int
+    backward_s: float
+    intervals: list[Interval]
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+    falls: list[int] = field(default_factory=list)
+    planned: bool = True
+
+    @property
+    def compliance(self) -> float | None:
+        """Share of steps in the asked direction over all intervals that ask one."""
+        asked = [iv for iv in self.intervals if iv.compliance is not None]
+        total = sum(iv.steps for iv in asked)
+        if not total:
+            return None
+        hits = sum(
+            iv.backward_steps if iv.kind == "backward" else iv.forward_steps for iv in asked
+        )
+        return hits / total
+
+
+def steps_of(events: Iterable[Event]) -> list[Event]:
+    """Step events ordered by contact time (they are emitted when decided, so may lag)."""
+    return sorted((e for e in events if e.get("type") == "step"), key=lambda e: int(e["t_ms"]))
+
+
+def end_ms(events: Sequence[Event]) -> int:
+    for e in events:
+        if e.get("type") == "session_end":
+            return int(e["t_ms"])
+    return max((int(e.get("t_ms", 0)) for e in events), default=0)
+
+
+def _step_spans(steps: Sequence[Event], end: int) -> list[tuple[Event, int]]:
+    """Each step with the milliseconds it covers (to the next step, capped at a stop)."""
+    spans = []
+    for i, s in enumerate(steps):
+        nxt = int(steps[i + 1]["t_ms"]) if i + 1 < len(steps) else end
+        spans.append((s, max(0, min(nxt - int(s["t_ms"]), MAX_STEP_GAP_MS))))
+    return spans
+
+
+def intervals_of(events: Sequence[Event]) -> list[Interval]:
+    """The intervals as run; a session without a plan is one interval of kind None."""
+    end = end_ms(events)
+    marks = sorted(
+        (e for e in events if e.get("type") == "interval"), key=lambda e: int(e["t_ms"])
+    )
+    bounds: list[tuple[int, str | None, int]] = [
+        (int(e.get("index", i)), str(e.get("kind")), int(e["t_ms"])) for i, e in enumerate(marks)
+    ]
+    if not bounds:
+        bounds = [(0, None, 0)]
+    elif bounds[0][2] > 0:
+        # the plan starts at t=0; anything before its first event belongs to it
+        bounds[0] = (bounds[0][0], bounds[0][1], 0)
+    spans = _step_spans(steps_of(events), end)
+    out = []
+    for n, (index, kind, start) in enumerate(bounds):
+        stop = bounds[n + 1][2] if n + 1 < len(bounds) else max(end, start)
+        mine = [(s, ms) for s, ms in spans if start <= int(s["t_ms"]) < stop]
+        cad = [int(s.get("cadence_spm", 0)) for s, _ in mine if s.get("cadence_spm")]
+        out.append(
+            Interval(
+                index=index,
+                kind=kind,
+                start_ms=start,
+                end_ms=stop,
+                steps=len(mine),
+                forward_steps=sum(1 for s, _ in mine if s.get("direction") == "forward"),
+                backward_steps=sum(1 for s, _ in mine if s.get("direction") == "backward"),
+                backward_s=sum(ms for s, ms in mine if s.get("direction") == "backward") / 1000,
+                cadence_spm=round(sum(cad) / len(cad)) if cad else 0,
+            )
+        )
+    return out
+
+
+def _parse_time(value: Any) -> dt.datetime | None:
+    """A wall-clock start from a store row or event: ISO text or Unix seconds."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value > 1e11 else value  # ms or s since the epoch
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    if isinstance(value, str):
+        try:
+            when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return None
+
+
+START_KEYS = ("start", "started", "started_at", "start_time", "wall_start", "epoch_s", "unix_s")
+
+
+def start_time(events: Sequence[Event], session: dict[str, Any] | None = None) -> dt.datetime | None:
+    """When the session began, from the store's row or the session_start event, if known."""
+    sources: list[dict[str, Any]] = [session or {}]
+    sources += [e for e in events if e.get("type") == "session_start"]
+    for src in sources:
+        for key in START_KEYS:
+            when = _parse_time(src.get(key))
+            if when is not None:
+                return when
+    return None
+
+
+def summarize(
+    events: Sequence[Event], session_id: str = "", session: dict[str, Any] | None = None
+) -> Summary:
+    """One session's figures; the device's ``session_end`` totals win where present."""
+    ends = [e for e in events if e.get("type") == "session_end"]
+    starts = [e for e in events if e.get("type") == "session_start"]
+    summary_ev = ends[-1] if ends else {}
+    intervals = intervals_of(events)
+    steps = steps_of(events)
+    plan = summary_ev.get("plan") or (starts[0].get("plan") if starts else None)
+    return Summary(
+        session_id=session_id,
+        plan=str(plan) if plan else None,
+        start=start_time(events, session),
+        duration_s=end_ms(events) / 1000,
+        steps=int(summary_ev.get("steps", len(steps))),
+        backward_steps=int(
+            summary_ev.get("backward_steps", sum(iv.backward_steps for iv in intervals))
+        ),
+        backward_s=float(summary_ev.get("backward_s", sum(iv.backward_s for iv in intervals))),
+        intervals=intervals,
+        warnings=[
+            (int(e["t_ms"]), str(e.get("reason", "?")))
+            for e in events
+            if e.get("type") == "warning"
+        ],
+        falls=[int(e["t_ms"]) for e in events if e.get("type") == "fall"],
+        planned=any(e.get("type") == "interval" for e in events),
+    )
+
+
+def clock(ms: float) -> str:
+    """Session time as m:ss (or h:mm:ss), what a runner reads on a watch."""
+    s = round(ms / 1000)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
+
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{round(x * 100)}%"
+
+
+def interval_line(iv: Interval, count: int) -> str:
+    """``interval 3 of 14: backward 30 s, 92% backward steps``."""
+    kind = iv.kind or "session"
+    head = f"interval {iv.index + 1} of {count}: {kind} {round(iv.duration_s)} s"
+    asked = ASKED_DIRECTION.get(iv.kind or "")
+    if iv.steps == 0:
+        return f"{head}, no steps"
+    if asked is None:
+        return f"{head}, {iv.steps} steps ({iv.backward_steps} backward)"
+    return f"{head}, {_pct(iv.compliance)} {asked} steps ({iv.steps} steps)"
+
+
+def format_text(s: Summary) -> str:
+    """The summary printed on stdout."""
+    lines = [f"session {s.session_id}" + (f" ({s.plan})" if s.plan else "")]
+    if s.start:
+        lines.append(f"started   {s.start.strftime('%Y-%m-%d %H:%M UTC')}")
+    lines += [
+        f"duration  {clock(s.duration_s * 1000)}",
+        f"steps     {s.steps} ({s.backward_steps} backward)",
+        f"backward  {s.backward_s / 60:.1f} min",
+        f"compliance {_pct(s.compliance)} of steps in the asked direction",
+    ]
+    if s.planned:
+        lines.append("")
+        lines += [interval_line(iv, len(s.intervals)) for iv in s.intervals]
+    lines.append("")
+    if s.warnings:
+        lines.append(f"warnings  {len(s.warnings)}:")
+        lines += [f"  {clock(t)} {reason}" for t, reason in s.warnings]
+    else:
+        lines.append("warnings  none")
+    if s.falls:
+        lines.append(f"falls     {len(s.falls)}: at " + ", ".join(clock(t) for t in s.falls))
+    else:
+        lines.append("falls     none")
+    return "\n".join(lines)
+
+
+# --- plots -----------------------------------------------------------------------------
+
+
+def _shade(ax: Any, s: Summary) -> None:
+    for iv in s.intervals:
+        if iv.kind:
+            ax.axvspan(
+                iv.start_ms / 60000,
+                iv.end_ms / 60000,
+                color=KIND_COLOURS.get(iv.kind, "#ffffff"),
+                zorder=0,
+                lw=0,
+            )
+
+
+def _kind_legend(s: Summary) -> list[Patch]:
+    kinds = [k for k in KIND_COLOURS if any(iv.kind == k for iv in s.intervals)]
+    return [Patch(color=KIND_COLOURS[k], label=f"{k} interval") for k in kinds]
+
+
+def _title(s: Summary, what: str) -> str:
+    when = s.start.strftime(" %Y-%m-%d") if s.start else ""
+    return f"{what} - session {s.session_id}{when}"
+
+
+def plot_direction(s: Summary, events: Sequence[Event], path: Path) -> Path:
+    """Every step as a tick in its direction's lane, over the shaded intervals."""
+    fig, ax = plt.subplots(figsize=(11, 3.8), dpi=100)
+    _shade(ax, s)
+    lanes = {"forward": 1, "unknown": 0, "backward": -1}
+    handles: list[Any] = []
+    steps = steps_of(events)
+    for d, y in lanes.items():
+        xs = [int(e["t_ms"]) / 60000 for e in steps if e.get("direction") == d]
+        h = ax.scatter(
+            xs, [y] * len(xs), marker="|", s=220, color=DIRECTION_COLOURS[d], label=f"{d} step"
+        )
+        handles.append(h)
+    for t, reason in s.warnings:
+        ax.scatter([t / 60000], [1.6], marker="v", s=70, color="#c00000", zorder=5)
+    for t in s.falls:
+        ax.scatter([t / 60000], [1.6], marker="X", s=120, color="black", zorder=6)
+    if s.warnings:
+        handles.append(plt.Line2D([], [], ls="", marker="v", color="#c00000", label="warning"))
+    if s.falls:
+        handles.append(plt.Line2D([], [], ls="", marker="X", color="black", label="fall"))
+    ax.set_yticks([1, 0, -1], ["forward", "unknown", "backward"])
+    ax.set_ylim(-1.6, 2.0)
+    ax.set_xlim(0, max(s.duration_s / 60, 0.1))
+    ax.set_xlabel("time into session (min)")
+    ax.set_title(_title(s, "Step direction over time"))
+    ax.legend(
+        handles=handles + _kind_legend(s),
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        fontsize=8,
+        frameon=False,
+    )
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_cadence(s: Summary, events: Sequence[Event], path: Path) -> Path:
+    """Cadence of each step, coloured by direction, over the shaded intervals."""
+    fig, ax = plt.subplots(figsize=(11, 3.8), dpi=100)
+    _shade(ax, s)
+    steps = [e for e in steps_of(events) if e.get("cadence_spm")]
+    for d, colour in DIRECTION_COLOURS.items():
+        mine = [e for e in steps if e.get("direction") == d]
+        if mine:
+            ax.scatter(
+                [int(e["t_ms"]) / 60000 for e in mine],
+                [int(e["cadence_spm"]) for e in mine],
+                s=6,
+                color=colour,
+                label=f"{d} steps",
+            )
+    ax.set_xlim(0, max(s.duration_s / 60, 0.1))
+    ax.set_xlabel("time into session (min)")
+    ax.set_ylabel("cadence (steps/min)")
+    ax.set_title(_title(s, "Cadence"))
+    ax.grid(axis="y", alpha=0.4)
+    handles = ax.get_legend_handles_labels()[0]
+    ax.legend(
+        handles=handles + _kind_legend(s),
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        fontsize=8,
+        frameon=False,
+        markerscale=3,
+    )
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_compliance(s: Summary, path: Path) -> Path:
+    """One bar per interval: the share of its steps in the asked direction."""
+    fig, ax = plt.subplots(figsize=(11, 3.8), dpi=100)
+    ivs = [iv for iv in s.intervals if iv.compliance is not None]
+    xs = [iv.index + 1 for iv in ivs]
+    ys = [100 * (iv.compliance or 0) for iv in ivs]
+    colours = [
+        DIRECTION_COLOURS[ASKED_DIRECTION[iv.kind or "forward"]] for iv in ivs
+    ]
+    bars = ax.bar(xs, ys, color=colours, width=0.7)
+    for bar, iv in zip(bars, ivs, strict=True):
+        ax.annotate(
+            f"{round(100 * (iv.compliance or 0))}%",
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    ax.axhline(80, color="#444444", ls="--", lw=1)
+    ax.set_ylim(0, 110)
+    ax.set_xlabel("interval number")
+    ax.set_ylabel("steps in the asked direction (%)")
+    ax.set_xticks(xs)
+    ax.set_xticklabels([f"{iv.index + 1}\n{iv.kind}" for iv in ivs], fontsize=8)
+    ax.set_title(_title(s, "Compliance per interval"))
+    if not ivs:
+        ax.text(0.5, 0.5, "no interval asked for a direction", ha="center", transform=ax.transAxes)
+    ax.legend(
+        handles=[
+            Patch(color=DIRECTION_COLOURS["backward"], label="backward interval"),
+            Patch(color=DIRECTION_COLOURS["forward"], label="forward / warm-up / cool-down"),
+            plt.Line2D([], [], color="#444444", ls="--", label="80% guide"),
+        ],
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        fontsize=8,
+        frameon=False,
+    )
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def iso_week(when: dt.datetime) -> str:
+    year, week, _ = when.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def plot_progress(history: Sequence[Summary], path: Path, current: str = "") -> Path:
+    """Backward minutes per ISO week, and each session's compliance, over all sessions."""
+    dated = sorted((s for s in history if s.start), key=lambda s: s.start or dt.datetime.min)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 6.5), dpi=100)
+    weeks: dict[str, float] = {}
+    for s in dated:
+        assert s.start is not None
+        weeks[iso_week(s.start)] = weeks.get(iso_week(s.start), 0.0) + s.backward_s / 60
+    labels = list(weeks)
+    top.bar(labels, [weeks[w] for w in labels], color=DIRECTION_COLOURS["backward"], width=0.6)
+    for i, w in enumerate(labels):
+        top.annotate(f"{weeks[w]:.1f}", (i, weeks[w]), ha="center", va="bottom", fontsize=8)
+    top.set_ylabel("backward time (min)")
+    top.set_xlabel("ISO week")
+    top.set_title("Progress: backward minutes per week")
+    top.set_ylim(0, max([*weeks.values(), 1.0]) * 1.2)
+    pts = [(s.start, 100 * s.compliance, s.session_id) for s in dated if s.compliance is not None]
+    if pts:
+        bottom.plot(
+            [p[0] for p in pts],
+            [p[1] for p in pts],
+            marker="o",
+            color=DIRECTION_COLOURS["forward"],
+            label="compliance per session",
+        )
+        here = [p for p in pts if p[2] == current]
+        if here:
+            bottom.scatter(
+                [here[0][0]], [here[0][1]], s=140, facecolors="none", edgecolors="#c00000",
+                label="this session", zorder=5,
+            )
+        bottom.legend(loc="lower left", fontsize=8)
+    else:
+        bottom.text(0.5, 0.5, "no dated sessions with intervals yet", ha="center",
+                    transform=bottom.transAxes)
+    bottom.set_ylim(0, 105)
+    bottom.set_ylabel("steps in asked direction (%)")
+    bottom.set_xlabel("session date")
+    bottom.set_title("Progress: compliance trend")
+    bottom.grid(alpha=0.4)
+    bottom.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    undated = len(history) - len(dated)
+    if undated:
+        fig.text(0.01, 0.01, f"{undated} session(s) without a start date are not shown",
+                 fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+# --- the page --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    html: Path
+    pngs: dict[str, Path]
+
+
+PLOT_TITLES = {
+    "direction": "Step direction over time",
+    "cadence": "Cadence",
+    "compliance": "Compliance per interval",
+    "progress": "Progress across sessions",
+}
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def render_html(s: Summary, pngs: dict[str, Path]) -> str:
+    """One self-contained page: the summary table and every plot inlined."""
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{iv.index + 1}</td><td>{esc(iv.kind or 'session')}</td>"
+        f"<td>{clock(iv.start_ms)}</td><td>{round(iv.duration_s)} s</td>"
+        f"<td>{iv.steps}</td><td>{iv.backward_steps}</td><td>{iv.backward_s:.0f} s</td>"
+        f"<td>{_pct(iv.compliance)}</td></tr>"
+        for iv in s.intervals
+    )
+    events = "".join(f"<li>{clock(t)} warning: {esc(r)}</li>" for t, r in s.warnings) + "".join(
+        f"<li>{clock(t)} fall</li>" for t in s.falls
+    )
+    figures = "".join(
+        f'<figure id="{name}"><img alt="{esc(PLOT_TITLES[name])}" src="{_data_uri(p)}">'
+        f"<figcaption>{esc(PLOT_TITLES[name])}</figcaption></figure>"
+        for name, p in pngs.items()
+    )
+    nav = " | ".join(f'<a href="#{n}">{esc(PLOT_TITLES[n])}</a>' for n in pngs)
+    title = f"RetroStride session {esc(s.session_id)}"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>body{{font-family:sans-serif;max-width:1150px;margin:1em auto;padding:0 1em}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px;text-align:right}}
+img{{max-width:100%}}pre{{background:#f6f6f6;padding:.5em}}</style></head>
+<body><h1>{title}</h1><nav>{nav}</nav>
+<h2>Summary</h2><pre>{esc(format_text(s))}</pre>
+<h2>Intervals</h2><table><tr><th>#</th><th>kind</th><th>start</th><th>length</th>
+<th>steps</th><th>backward steps</th><th>backward time</th><th>compliance</th></tr>{rows}</table>
+<h2>Warnings and falls</h2><ul>{events or "<li>none</li>"}</ul>
+<h2>Plots</h2>{figures}
+</body></html>
+"""
+
+
+def write_report(
+    events: Sequence[Event],
+    out_dir: Path,
+    session_id: str,
+    history: Sequence[Summary] = (),
+    session: dict[str, Any] | None = None,
+) -> tuple[Summary, ReportFiles]:
+    """Write the PNGs and the HTML page for one session; ``history`` feeds the progress view."""
+    s = summarize(events, session_id, session)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"cannot create report directory {out_dir}: {e.strerror or e}.") from e
+    past = [h for h in history if h.session_id != session_id] + [s]
+    pngs = {
+        "direction": plot_direction(s, events, out_dir / "direction.png"),
+        "cadence": plot_cadence(s, events, out_dir / "cadence.png"),
+        "compliance": plot_compliance(s, out_dir / "compliance.png"),
+        "progress": plot_progress(past, out_dir / "progress.png", session_id),
+    }
+    page = out_dir / "report.html"
+    page.write_text(render_html(s, pngs), encoding="utf-8")
+    return s, ReportFiles(page, pngs)
+
+
+def read_events_jsonl(path: Path) -> list[Event]:
+    """Events from a JSON Lines file (what ``replay`` or ``events`` prints)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"cannot read events file {path}: {e}.") from e
+    events: list[Event] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            e = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise UsageError(f"{path}:{n}: not a JSON event ({err.msg}).") from err
+        if not isinstance(e, dict) or "type" not in e or not isinstance(e.get("t_ms"), int):
+            raise UsageError(f"{path}:{n}: an event needs 'type' and an integer 't_ms'.")
+        events.append(e)
+    return events
+
+
+# --- where a session's events come from ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A session's events, its store row (if any) and every stored session's summary."""
+
+    session_id: str
+    events: list[Event]
+    row: dict[str, Any]
+    history: list[Summary]
+
+
+def load(session_id: str, db: Path | None, events_file: Path | None) -> Loaded:
+    """The session from ``--events FILE.jsonl`` or from the session store."""
+    if events_file is not None:
+        events = read_events_jsonl(events_file)
+        return Loaded(session_id, events, {}, [])
+    return _load_from_store(session_id, db)
+
+
+def _load_from_store(session_id: str, db: Path | None) -> Loaded:
+    try:
+        from host_tools import store as store_mod  # the LOGBOOK engineer's session store
+    except ImportError as e:
+        raise UsageError("the session store is not available here; pass --events FILE.jsonl.") from e
+    mod: Any = store_mod
+    path = db
+    if path is None:
+        for name in ("default_db_path", "default_db", "default_path"):
+            fn = getattr(mod, name, None)
+            if callable(fn):
+                path = Path(fn())
+                break
+    if path is None or not Path(path).exists():
+        raise UsageError(f"no session database at {path}; run 'retrostride sync' first or pass --db.")
+    st = mod.Store(path)
+    try:
+        rows: list[dict[str, Any]] = [dict(r) for r in st.sessions()]
+        by_id = {str(r["id"]): r for r in rows}
+        if session_id not in by_id:
+            known = ", ".join(list(by_id)[-5:]) or "none"
+            raise UsageError(f"no session {session_id!r} in {path} (latest: {known}).")
+        history = [summarize(list(st.events(r["id"])), str(r["id"]), r) for r in rows]
+        events = list(st.events(by_id[session_id]["id"]))
+    finally:
+        close = getattr(st, "close", None)
+        if callable(close):
+            close()
+    return Loaded(session_id, events, by_id[session_id], history)

@@ -1,0 +1,158 @@
+"""``retrostride report``: summary figures, PNG plots and a self-contained HTML page."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from host_tools.report import intervals_of, summarize, write_report
+
+RETROSTRIDE = Path(sys.executable).with_name("retrostride")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+# An intro-like plan: warm-up, backward/forward pairs, cool-down (kind, seconds).
+PLAN = [("warmup", 60)] + [("backward", 30), ("forward", 90)] * 3 + [("cooldown", 60)]
+
+
+def make_session(
+    seed: int = 1, plan: list[tuple[str, int]] | None = PLAN, wrong_share: float = 0.1
+) -> list[dict[str, Any]]:
+    """A hand-built event stream as the device would log it.
+
+    Steps every 0.3-0.6 s in the asked direction, with ``wrong_share`` of them in the
+    other one; a wrong-direction warning and a fall in the second backward interval.
+    """
+    rng = random.Random(seed)
+    blocks = plan or [(None, 300)]
+    events: list[dict[str, Any]] = [
+        {"type": "session_start", "t_ms": 0, "plan": "intro" if plan else None,
+         "start": f"2026-11-{10 + seed:02d}T07:00:00Z"}
+    ]
+    t = 0
+    steps = backward_steps = backward_ms = 0
+    for index, (kind, seconds) in enumerate(blocks):
+        if plan:
+            events.append({"type": "interval", "t_ms": t, "index": index, "kind": kind})
+        end = t + seconds * 1000
+        s = t + 400
+        while s < end:
+            asked = "backward" if kind == "backward" else "forward"
+            other = "forward" if asked == "backward" else "backward"
+            direction = other if rng.random() < wrong_share else asked
+            gait = "run" if kind in ("backward", "forward") else "walk"
+            cadence = rng.randint(165, 185) if gait == "run" else rng.randint(105, 120)
+            events.append({"type": "step", "t_ms": s, "direction": direction, "gait": gait,
+                           "cadence_spm": cadence, "confidence": 0.9, "decided_ms": s + 700})
+            steps += 1
+            backward_steps += direction == "backward"
+            gap = round(60000 / cadence)
+            backward_ms += gap if direction == "backward" else 0
+            s += gap
+        if kind == "backward" and index == 3:
+            events.append({"type": "warning", "t_ms": t + 8000, "reason": "wrong_direction"})
+            events.append({"type": "buzz", "t_ms": t + 8000, "pattern": "wrong_direction"})
+            events.append({"type": "fall", "t_ms": t + 20000})
+        t = end
+    events.append({"type": "session_end", "t_ms": t, "plan": "intro" if plan else None,
+                   "steps": steps, "backward_steps": backward_steps, "backward_s": backward_ms // 1000,
+                   "compliance": []})
+    events.sort(key=lambda e: e["t_ms"])
+    return events
+
+
+def write_jsonl(path: Path, events: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(e) + "\n" for e in events))
+    return path
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(RETROSTRIDE), *args], capture_output=True, text=True, timeout=180, check=False
+    )
+
+
+def test_intervals_split_the_steps_by_plan_time():
+    events = make_session(wrong_share=0.0)
+    ivs = intervals_of(events)
+    assert [iv.kind for iv in ivs] == [k for k, _ in PLAN]
+    assert [round(iv.duration_s) for iv in ivs] == [s for _, s in PLAN]
+    backward = [iv for iv in ivs if iv.kind == "backward"]
+    assert all(iv.compliance == 1.0 and iv.backward_steps == iv.steps > 0 for iv in backward)
+    # ~30 s of continuous backward running: backward time close to the interval length
+    assert all(28 <= iv.backward_s <= 30 for iv in backward)
+    assert sum(iv.steps for iv in ivs) == sum(e["type"] == "step" for e in events)
+
+
+def test_compliance_counts_wrong_direction_steps():
+    events = make_session(wrong_share=0.25, seed=3)
+    s = summarize(events, "s3")
+    for iv in s.intervals:
+        if iv.kind == "backward":
+            assert iv.compliance is not None and 0.55 < iv.compliance < 0.95
+            assert iv.compliance == iv.backward_steps / iv.steps
+    assert s.warnings == [(int(PLAN[0][1] * 1000 + 120000 + 8000), "wrong_direction")]
+    assert len(s.falls) == 1
+    assert s.start == dt.datetime(2026, 11, 13, 7, tzinfo=dt.UTC)
+
+
+def test_session_without_plan_is_one_interval():
+    events = make_session(plan=None)
+    s = summarize(events, "free")
+    assert len(s.intervals) == 1 and s.intervals[0].kind is None
+    assert s.intervals[0].steps == s.steps and s.compliance is None
+
+
+def test_report_writes_pngs_and_an_html_page_embedding_them(tmp_path):
+    history = [summarize(make_session(seed=n), f"s{n}") for n in (1, 2, 9)]
+    s, files = write_report(make_session(seed=4), tmp_path / "out", "s4", history)
+    assert set(files.pngs) == {"direction", "cadence", "compliance", "progress"}
+    page = files.html.read_text()
+    for png in files.pngs.values():
+        data = png.read_bytes()
+        assert data.startswith(PNG_MAGIC) and len(data) > 10_000
+        assert base64.b64encode(data).decode() in page  # embedded, not linked
+    assert page.count("data:image/png;base64,") == 4
+    assert 'src="http' not in page and "<script" not in page
+    assert "interval 2 of 8: backward 30 s" in page
+
+
+def test_report_command_prints_summary_and_html_path_last(tmp_path):
+    src = write_jsonl(tmp_path / "ev.jsonl", make_session(seed=5))
+    out = tmp_path / "rep"
+    result = run("report", "s5", "--events", str(src), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert Path(lines[-1]) == out / "report.html" and Path(lines[-1]).exists()
+    assert re.search(r"interval 2 of 8: backward 30 s, \d+% backward steps", result.stdout)
+    assert "falls     1" in result.stdout and "wrong_direction" in result.stdout
+    for name in ("direction", "cadence", "compliance", "progress"):
+        assert (out / f"{name}.png").read_bytes().startswith(PNG_MAGIC)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json\n", "ev.jsonl:1: not a JSON event"),
+        ('{"type": "step"}\n', "ev.jsonl:1: an event needs 'type' and an integer 't_ms'"),
+    ],
+)
+def test_bad_events_file_is_one_sentence(tmp_path, content, message):
+    (tmp_path / "ev.jsonl").write_text(content)
+    result = run("report", "x", "--events", str(tmp_path / "ev.jsonl"), "--out", str(tmp_path))
+    assert result.returncode == 2 and message in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_unknown_session_or_missing_db_is_exit_2(tmp_path):
+    result = run("report", "nope", "--db", str(tmp_path / "none.sqlite"))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
