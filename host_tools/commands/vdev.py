@@ -5,12 +5,14 @@ then the device serves until SIGTERM or SIGINT. ``--board`` and ``--plan`` are c
 onto the device as ``/board.json`` and ``/plan.json``; ``--fs-dir`` mirrors the
 device's filesystem to a host directory (loaded at start, every change written through).
 
-Where the pre-serve step goes: running the firmware over ``--trace`` (simulated clock,
-``--realtime`` to pace it) belongs in :func:`run` between assembling ``files`` and
-``device.start()``. ``start()`` returns only once ``boot.py`` and ``main.py`` have run
-to completion, so a ``main.py`` that replays the trace on the virtual board (its fake
-``machine`` mounted with ``VirtualDevice(mounts=...)``) already finishes before the
-port line is printed. ``--trace`` and ``--realtime`` are only checked and kept for now.
+With ``--trace`` the device holds the real firmware (``firmware/`` copied onto its
+filesystem) and, before the port line is printed, runs the app over the whole trace
+with the fake ``machine``, a register-level chip fake fed from the trace and the
+trace's time as its clock (:mod:`host_tools.vdev.trace_run`); the session log is then
+in ``/logs/``. ``--realtime`` paces that run at the trace's speed. ``--board`` is
+required with ``--trace``; without ``--plan`` the app falls back to its default plan
+and logs why. ``--delivered FILE`` writes the samples the IMU driver delivered to the
+core, as a trace (what ``replay`` must be given to reproduce the log exactly).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from host_tools.errors import CommandFailed, UsageError
 from host_tools.paths import BOARDS
 from host_tools.vdev.bridge import VirtualDevice
+from host_tools.vdev.trace_run import TraceDevice, trace_device
 
 
 def register(sub: Any) -> None:
@@ -38,6 +42,12 @@ def register(sub: Any) -> None:
     p.add_argument("--trace", type=Path, metavar="T", help="IMU trace CSV to run before serving")
     p.add_argument("--plan", type=Path, metavar="P", help="workout plan JSON for the device")
     p.add_argument("--realtime", action="store_true", help="run the trace at real speed")
+    p.add_argument(
+        "--delivered",
+        type=Path,
+        metavar="FILE",
+        help="with --trace: write the samples the IMU driver delivered, as a trace",
+    )
     p.add_argument("--fs-dir", type=Path, metavar="DIR", help="host directory mirroring the FS")
     p.add_argument("--link", type=Path, metavar="PATH", help="also make PATH a symlink to the pty")
     p.add_argument(
@@ -80,11 +90,25 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--watchdog must be a positive number of seconds.")
     if args.fs_dir is not None and args.fs_dir.exists() and not args.fs_dir.is_dir():
         raise UsageError(f"--fs-dir {args.fs_dir} is not a directory.")
-    device = VirtualDevice(
-        fs_dir=args.fs_dir, files=files, link=args.link, command_timeout_s=args.watchdog
-    )
+    if args.trace is not None and args.board is None:
+        raise UsageError("--trace needs --board: the firmware builds its drivers from it.")
+    if args.delivered is not None and args.trace is None:
+        raise UsageError("--delivered needs --trace.")
+    if args.trace is not None:
+        traced = trace_device(
+            args.trace, files, args.realtime, args.fs_dir, args.link, args.watchdog
+        )
+        device = traced.device
+        starter: Callable[[], str] = traced.start
+    else:
+        device = VirtualDevice(
+            fs_dir=args.fs_dir, files=files, link=args.link, command_timeout_s=args.watchdog
+        )
+        starter = device.start
     try:
-        port = device.start()
+        port = starter()
+        if args.trace is not None:
+            _report(traced, args.delivered)
         sys.stdout.write(port + "\n")
         sys.stdout.flush()
         device.run_until_killed()
@@ -93,5 +117,24 @@ def run(args: argparse.Namespace) -> int:
     except OSError as e:
         raise CommandFailed(f"the virtual device failed: {e}.") from None
     finally:
-        device.stop()
+        if args.trace is not None:
+            traced.stop()
+        else:
+            device.stop()
     return 0
+
+
+def _report(traced: TraceDevice, delivered: Path | None) -> None:
+    """What the trace run did, on stderr (stdout's first line is the port)."""
+    r = traced.result
+    print(
+        f"vdev: ran {r['rows']} trace rows ({r['samples']} samples delivered) through the "
+        f"firmware in {r['wall_ms'] / 1000:.1f} s: {r['events']} events logged to {r['log']}"
+        + (f"; plan file not used: {r['plan_problem']}" if r.get("plan_problem") else ""),
+        file=sys.stderr,
+    )
+    if delivered is not None:
+        data = traced.delivered
+        if data is None:
+            raise CommandFailed("the firmware did not record the delivered samples.")
+        delivered.write_bytes(data)

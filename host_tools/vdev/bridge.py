@@ -79,11 +79,17 @@ class VirtualDevice:
         interrupt_grace_s: float = 1.0,
         boot_grace_s: float = 5.0,
         ready_timeout_s: float = 60.0,
+        run_main: bool = True,
+        first_boot: str | None = None,
     ) -> None:
         """``mounts`` copies host directories into the device at each (re)start, e.g.
         ``{Path("host_tools/vdev/mp"): "/sim"}``, and puts each on ``sys.path`` after
         ``''`` so fakes (``machine``) are found before ``/lib``. They are not journalled.
-        ``files`` are written onto the filesystem at start (and into ``fs_dir``)."""
+        ``files`` are written onto the filesystem at start (and into ``fs_dir``).
+        ``run_main=False`` never runs ``main.py`` (an app's endless asyncio loop could
+        not be interrupted); ``first_boot`` is code run once, after the first
+        ``boot.py`` (the trace run), before :meth:`start` returns. Files that code
+        writes under a mount are kept in :attr:`side_files` (not on the device)."""
         self.mounts = {Path(h).resolve(): normalize(d) for h, d in (mounts or {}).items()}
         for host in self.mounts:
             if not host.is_dir():
@@ -97,6 +103,10 @@ class VirtualDevice:
         self.interrupt_grace_s = interrupt_grace_s
         self.boot_grace_s = boot_grace_s
         self.ready_timeout_s = ready_timeout_s
+        self.run_main = run_main
+        self.first_boot = first_boot
+        self.first_boot_error: tuple[str, str] | None = None
+        self.side_files: dict[str, bytes] = {}
         self.port = ""
         self.restarts = 0
         self._repl = rawrepl.ReplState()
@@ -127,7 +137,7 @@ class VirtualDevice:
             self.link.symlink_to(self.port)
         self._sel.register(self._master, selectors.EVENT_READ, "pty")
         self._sel.register(self._wake_r, selectors.EVENT_READ, "wake")
-        self._restart(boot=True)
+        self._restart(boot=True, first=True)
         self._thread = threading.Thread(target=self._serve, name="vdev", daemon=True)
         self._thread.start()
         self._ready.wait(self.ready_timeout_s)
@@ -178,7 +188,7 @@ class VirtualDevice:
 
     # -- runtime lifecycle -------------------------------------------------------------
 
-    def _restart(self, boot: bool) -> None:
+    def _restart(self, boot: bool, first: bool = False) -> None:
         """A fresh runtime loaded from the filesystem copy; queue its start-up steps."""
         if self._rt is not None:
             self._sel.unregister(self._rt.fileno())
@@ -192,7 +202,9 @@ class VirtualDevice:
         self._steps = [_Step("setup", "X", shim_code(extra_path).encode())]
         if boot:
             self._steps.append(_Step("boot", "X", run_file_code("boot.py").encode()))
-            if not self._repl.raw:
+            if first and self.first_boot is not None:
+                self._steps.append(_Step("first", "X", self.first_boot.encode()))
+            if not self._repl.raw and self.run_main:
                 self._steps.append(_Step("boot", "X", run_file_code("main.py").encode()))
         self._steps.append(self._prompt_step())
 
@@ -203,7 +215,12 @@ class VirtualDevice:
 
     def _begin(self, kind: str, request: str, payload: bytes) -> None:
         assert self._rt is not None
-        timeouts = {"boot": None, "exec": self.command_timeout_s, "keys": self.command_timeout_s}
+        timeouts = {
+            "boot": None,
+            "first": None,
+            "exec": self.command_timeout_s,
+            "keys": self.command_timeout_s,
+        }
         graces = {"boot": self.boot_grace_s, "exec": self.interrupt_grace_s}
         graces["keys"] = self.interrupt_grace_s
         self._job = _Job(
@@ -357,7 +374,10 @@ class VirtualDevice:
             self._finish(job, payload)
         elif kind == "F":
             path, data = split_nul(payload)
-            self.fs.write_file(path, data)
+            if self.fs.tracked(normalize(path)):
+                self.fs.write_file(path, data)
+            else:
+                self.side_files[normalize(path)] = data
         elif kind == "M":
             self.fs.mkdir(payload.decode())
         elif kind == "U":
@@ -379,6 +399,10 @@ class VirtualDevice:
             self._input[:0] = job.payload[consumed:]
             if reset:
                 self._soft_reset()
+        elif job.kind == "first":
+            self.first_boot_error = job.error
+            if error:
+                self._write(error)
         elif error and job.kind == "boot":
             self._write(error)
         elif error:

@@ -1,0 +1,114 @@
+"""The virtual device's run over a trace (MicroPython, runs inside the device's runtime).
+
+``retrostride vdev --trace`` runs :func:`run` once, at the first boot: the real
+``app.App`` is built from ``/board.json`` and ``/plan.json`` over the fake
+``machine`` (whose I2C bus answers with a register-level chip fake), and the
+trace's rows are pushed into the chip's FIFO while a simulated clock -- the
+trace's own ``t_ms`` -- drives ``App.pump`` and ``App.tick`` every few samples,
+as the asyncio tasks do on a board. The session starts at the trace's
+``t_ms = 0`` (as ``replay --plan`` does) and ends after its last row, so its
+log lands in ``/logs/``.
+
+What the app saw: with ``delivered`` set, every sample the IMU driver handed to
+the session (after the chip's raw counts and the driver's scaling and axis
+mapping) is written there as a retrostride trace. Replaying that file under
+CPython must give exactly the events of the log (the determinism test): the
+chip's quantisation is part of the device, so equality is defined on what the
+chip delivered.
+"""
+
+import time
+
+import app
+import machine
+
+from retrostride.trace import Trace, iter_rows
+
+_BURST = 4  # samples per pump, as the app's pump task reads at 100 Hz
+
+
+def _chip_for(board):
+    """The register-level fake of the board's IMU, attached to the fake I2C bus."""
+    imu = board["imu"]
+    kind = imu["kind"]
+    mod = __import__("fake_" + kind)
+    chip = mod.make(imu)
+    machine.attach_i2c(chip)
+    return chip
+
+
+def _milli(v):
+    """An int thousandth as decimal text (the trace's units: m/s^2, rad/s)."""
+    s = "-" if v < 0 else ""
+    v = -v if v < 0 else v
+    return s + str(v // 1000) + "." + ("00" + str(v % 1000))[-3:]
+
+
+class Recorder:
+    """Writes each delivered sample as a trace row (simulation only: allocates)."""
+
+    def __init__(self, path, rate_hz, gyro):
+        self.f = open(path, "w")  # noqa: SIM115 (closed by close())
+        self.gyro = gyro
+        self.f.write("# retrostride-trace v1\n# rate_hz: " + str(rate_hz) + "\n")
+        self.f.write("# source: virtual device, as delivered by the IMU driver\n")
+        self.f.write("t_ms,ax,ay,az,gx,gy,gz\n" if gyro else "t_ms,ax,ay,az\n")
+        self.n = 0
+
+    def add(self, t, ax, ay, az, gx, gy, gz):
+        row = [str(t), _milli(ax), _milli(ay), _milli(az)]
+        if self.gyro:
+            row += [_milli(gx), _milli(gy), _milli(gz)]
+        self.f.write(",".join(row) + "\n")
+        self.n += 1
+
+    def close(self):
+        self.f.close()
+
+
+def run(trace_path, realtime=False, delivered=None, report=None):
+    """Run the app over the trace; returns a dict of what happened (also printed)."""
+    board = app.read_board()
+    chip = _chip_for(board)
+    a = app.App(board, app.read_text(app.PLAN_FILE))
+    rec = None
+    if delivered:
+        rec = Recorder(delivered, a.rate_hz, a.imu.has_gyro)
+        a.tap = rec.add
+    started = time.ticks_ms()
+    a.start_session(0)
+    trace = Trace(trace_path)
+    rows = 0
+    t = 0
+    with open(trace_path) as f:
+        for row in iter_rows(trace, f):
+            t = row[0]
+            chip.push(row[1], row[2], row[3], row[4], row[5], row[6])
+            rows += 1
+            if rows % _BURST == 0:
+                if realtime:
+                    while time.ticks_diff(time.ticks_ms(), started) < t:
+                        time.sleep_ms(5)
+                a.pump(t)
+                a.tick(t)
+    while a.pump(t):  # whatever is still in the FIFO
+        pass
+    a.tick(t)
+    a.stop_session()
+    if rec is not None:
+        rec.close()
+    out = {
+        "rows": rows,
+        "samples": a._k,
+        "events": a.events,
+        "log": a.log_path,
+        "plan": a.plan.get("name"),
+        "plan_problem": a.plan_problem,
+        "wall_ms": time.ticks_diff(time.ticks_ms(), started),
+    }
+    if report:
+        import json
+
+        with open(report, "w") as f:
+            json.dump(out, f)
+    return out

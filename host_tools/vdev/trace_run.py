@@ -1,0 +1,109 @@
+"""A virtual device that first runs the real firmware over a trace (``vdev --trace``).
+
+The firmware's files (``boot.py``, ``main.py``, ``lib/...``) are put onto the
+device's filesystem as ``deploy`` would; the fake ``machine`` and chip fakes
+(``host_tools/vdev/mp``) are mounted at ``/sim`` ahead of ``/lib`` on the path;
+the trace goes into a side directory (``/simio``) that is not part of the
+device's filesystem. At the first boot, ``sim_run.run`` builds the real
+``app.App`` and drives it over the trace with the trace's time as the clock;
+its session log is left in ``/logs/``. ``main.py`` is not run by the virtual
+device: the app's asyncio loop never returns and nothing can interrupt code
+inside WebAssembly.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from host_tools.paths import FIRMWARE
+from host_tools.vdev.bridge import VirtualDevice
+
+SIM_DIR = Path(__file__).with_name("mp")
+SIM_MOUNT = "/sim"
+IO_MOUNT = "/simio"
+DELIVERED = f"{IO_MOUNT}/delivered.csv"
+REPORT = f"{IO_MOUNT}/run.json"
+
+
+def firmware_files() -> dict[str, bytes | str]:
+    """Every firmware file at its device path, as deploy puts them there."""
+    out: dict[str, bytes | str] = {}
+    for path in sorted(FIRMWARE.rglob("*.py")):
+        if "__pycache__" in path.parts:
+            continue
+        out["/" + path.relative_to(FIRMWARE).as_posix()] = path.read_bytes()
+    return out
+
+
+def run_code(realtime: bool) -> str:
+    """The first-boot code: the trace run, reporting to the side directory."""
+    return (
+        "import sim_run\n"
+        f"sim_run.run({IO_MOUNT + '/trace.csv'!r}, realtime={realtime!r}, "
+        f"delivered={DELIVERED!r}, report={REPORT!r})\n"
+    )
+
+
+@dataclass
+class TraceDevice:
+    """A :class:`VirtualDevice` set up for a trace run, and its side directory."""
+
+    device: VirtualDevice
+    io_dir: Path
+    result: dict[str, Any] = field(default_factory=dict)
+
+    def start(self) -> str:
+        """Run the trace (blocking), then return the port path."""
+        port = self.device.start()
+        error = self.device.first_boot_error
+        if error is not None and error[0] != "SystemExit":
+            raise RuntimeError(f"the firmware failed while running the trace: {error[1].strip()}")
+        report = self.device.side_files.get(REPORT)
+        if report is None:
+            raise RuntimeError("the firmware did not finish the trace run")
+        self.result = json.loads(report)
+        return port
+
+    @property
+    def delivered(self) -> bytes | None:
+        """The samples the IMU driver handed to the core, as a trace."""
+        return self.device.side_files.get(DELIVERED)
+
+    def stop(self) -> None:
+        self.device.stop()
+        shutil.rmtree(self.io_dir, ignore_errors=True)
+
+
+def trace_device(
+    trace: Path,
+    files: dict[str, bytes | str],
+    realtime: bool = False,
+    fs_dir: Path | None = None,
+    link: Path | None = None,
+    command_timeout_s: float = 60.0,
+) -> TraceDevice:
+    """A device that runs the firmware over ``trace`` at its first boot.
+
+    ``files`` must hold ``/board.json`` (and ``/plan.json`` unless the default plan
+    is wanted); the firmware's own files are added to them.
+    """
+    io_dir = Path(tempfile.mkdtemp(prefix="retrostride-vdev-"))
+    shutil.copyfile(trace, io_dir / "trace.csv")
+    all_files = firmware_files()
+    all_files.update(files)
+    device = VirtualDevice(
+        fs_dir=fs_dir,
+        mounts={SIM_DIR: SIM_MOUNT, io_dir: IO_MOUNT},
+        files=all_files,
+        link=link,
+        command_timeout_s=command_timeout_s,
+        ready_timeout_s=24 * 3600.0,
+        run_main=False,
+        first_boot=run_code(realtime),
+    )
+    return TraceDevice(device, io_dir)
