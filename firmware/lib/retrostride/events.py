@@ -51,3 +51,25 @@ def warning(t_ms, reason):
 
 def fall(t_ms):
     return {"type": FALL, "t_ms": t_ms}
+
+
+def fall_at(t_ms, decided_ms):
+    """A fall whose impact was at ``t_ms``, confirmed at ``decided_ms``."""
+    return {"type": FALL, "t_ms": t_ms, "decided_ms": decided_ms}
+
+
+def warning_detail(t_ms, reason, detail):
+    return {"type": WARNING, "t_ms": t_ms, "reason": reason, "detail": detail}
+
+
+def session_start(t_ms, plan):
+    """The session begins; ``plan`` is the plan's name (None: detection only)."""
+    return {"type": SESSION_START, "t_ms": t_ms, "plan": plan}
+
+
+def session_end(t_ms, plan, summary):
+    """The session is over; the summary's keys are merged into the event."""
+    e = {"type": SESSION_END, "t_ms": t_ms, "plan": plan}
+    for k in summary:
+        e[k] = summary[k]
+    return e

@@ -9,11 +9,14 @@ the same events from the same samples, on CPython and on MicroPython.
 try:
     from micropython import const
 except ImportError:  # CPython: const() is a plain identity there
+
     def const(__expr):  # positional-only, like the stub's
         return __expr
 
+
 from retrostride import events
 from retrostride.gait import GaitClassifier
+from retrostride.safety import FallDetector
 from retrostride.sensor_guard import SensorGuard
 from retrostride.stride import MASK, StepDetector
 
@@ -23,8 +26,9 @@ _SATURATION_MM = const(155000)  # just under a +-16 g range
 class Session:
     """Detection (and coaching, when a coach is given) over one run.
 
-    ``emit(event)`` receives every event in time order of decision. A coach
-    gets each step, each sample (for fall detection) and a tick per sample.
+    ``emit(event)`` receives every event in time order of decision. Falls are
+    detected here, with or without a plan; a coach gets each sample, a tick
+    per sample, each step and each fall (it pauses the plan).
     """
 
     def __init__(self, rate_hz, emit, coach=None, saturation_mm_s2=_SATURATION_MM):
@@ -36,15 +40,22 @@ class Session:
         self.guard = SensorGuard(emit, period, saturation_mm_s2)
         self.detector = StepDetector(period, self._on_step)
         self.classifier = GaitClassifier(self.detector)
+        self.falls = FallDetector(period)
 
     def sample(self, t_ms, ax, ay, az, gx, gy, gz):
         """One IMU sample at session time ``t_ms`` (ints; gyro may be None)."""
         self.now_ms = t_ms
-        if self.guard.check(t_ms, ax, ay, az):
-            self.detector.feed(t_ms, ax, ay, az, gx, gy, gz)
         coach = self._coach
         if coach is not None:
             coach.on_sample(t_ms, ax, ay, az)
+        if self.guard.check(t_ms, ax, ay, az):
+            self.detector.feed(t_ms, ax, ay, az, gx, gy, gz)
+            t_fall = self.falls.feed(t_ms, ax, ay, az)
+            if t_fall >= 0:
+                self._emit(events.fall_at(t_fall, t_ms))
+                if coach is not None:
+                    coach.on_fall(t_ms)
+        if coach is not None:
             coach.tick(t_ms)
 
     def _on_step(self, t_contact, i_peak, i_prev):
@@ -54,7 +65,7 @@ class Session:
         cadence = (60000 + interval // 2) // interval if interval > 0 else 0
         direction, gait, confidence = self.classifier.classify(i_peak, i_prev, cadence)
         step = events.step(
-            t_contact,
+            t_contact + self.classifier.contact_shift_ms(),
             events.DIRECTIONS[direction],
             events.GAITS[gait],
             cadence,
@@ -72,12 +83,18 @@ class Session:
             self._coach.end(t_ms)
 
 
-def replay(lines, name, emit, coach=None):
+def replay(lines, name, emit, coach=None, plan_obj=None):
     """Run a whole trace (text lines) through a :class:`Session`.
 
-    The trace is streamed, so this runs on a small heap too. Raises
-    ``retrostride.trace.TraceError`` for a malformed trace.
+    With ``plan_obj`` (a valid plan) a :class:`retrostride.coach.Coach` runs
+    it from the trace's ``t_ms = 0``. The trace is streamed, so this runs on a
+    small heap too. Raises ``retrostride.trace.TraceError`` for a malformed
+    trace.
     """
+    if coach is None and plan_obj is not None:
+        from retrostride.coach import Coach
+
+        coach = Coach(plan_obj, emit)
     from retrostride.trace import Trace, iter_rows
 
     trace = Trace(name)
