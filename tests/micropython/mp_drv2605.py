@@ -3,11 +3,11 @@
 import gc
 
 import machine
-from fake_drv2605 import FakeDRV2605
-
 from drivers import drv2605
 from drivers.drv2605 import DRV2605
 from drivers.i2c_bus import I2CBus
+from fake_drv2605 import FakeDRV2605
+
 from retrostride import haptics
 from retrostride.haptics import Player
 
@@ -49,7 +49,7 @@ def test_init_sequence_for_an_erm():
 
 
 def test_init_sequence_for_an_lra_with_calibration():
-    chip, bus, drv = _setup(lra=True, calibrate=True, cal_reads=4)
+    chip, _bus, drv = _setup(lra=True, calibrate=True, cal_reads=4)
     _bring_up(drv)
     assert chip.calibrations == 1
     assert drv.calibration_ok is True
@@ -62,7 +62,7 @@ def test_init_sequence_for_an_lra_with_calibration():
 
 
 def test_failed_calibration_is_reported_not_fatal():
-    chip, bus, drv = _setup(calibrate=True, fail_calibration=True)
+    chip, _bus, drv = _setup(calibrate=True, fail_calibration=True)
     _bring_up(drv)
     assert drv.calibration_ok is False
     drv.set_level(255)
@@ -70,7 +70,7 @@ def test_failed_calibration_is_reported_not_fatal():
 
 
 def test_rtp_follows_the_player():
-    chip, bus, drv = _setup()
+    chip, _bus, drv = _setup()
     t0 = _bring_up(drv)
     p = Player()
     p.play("start_backward", t0)
@@ -102,7 +102,7 @@ def test_rtp_follows_the_player():
 
 def test_i2c_faults_are_retried_counted_and_recovered():
     chip, bus, drv = _setup()
-    t0 = _bring_up(drv)
+    _bring_up(drv)
     machine.i2c_faults(2)  # within the retries
     assert drv.set_level(255)
     assert chip.drive() == 255
@@ -131,7 +131,7 @@ def test_missing_chip_is_retried_later():
 
 
 def test_wrong_chip_id_is_refused():
-    chip, bus, drv = _setup(device_id=4)  # a DRV2604: no effect library ROM
+    chip, _bus, drv = _setup(device_id=4)  # a DRV2604: no effect library ROM
     drv.begin(0)
     for t in range(1, 10):
         drv.poll(t)
@@ -141,7 +141,7 @@ def test_wrong_chip_id_is_refused():
 
 
 def test_standby_and_wake():
-    chip, bus, drv = _setup()
+    chip, _bus, drv = _setup()
     _bring_up(drv)
     drv.set_level(255)
     assert chip.drive() == 255
@@ -153,7 +153,7 @@ def test_standby_and_wake():
 
 
 def test_unchanged_level_allocates_nothing():
-    chip, bus, drv = _setup()
+    _chip, _bus, drv = _setup()
     _bring_up(drv)
     drv.set_level(128)
     gc.collect()

@@ -22,6 +22,7 @@ driver relies on, per the datasheet (SLOS854) register map:
 
 ADDR = 0x5A
 
+# fmt: off
 _DEFAULTS = (
     0xE0, 0x40, 0x00, 0x01, 0x01, 0x00, 0x00, 0x00,  # 0x00..0x07
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  # 0x08..0x0F
@@ -29,6 +30,7 @@ _DEFAULTS = (
     0x0C, 0x6C, 0x36, 0x93, 0xF5, 0xA0, 0x20, 0x80,  # 0x18..0x1F
     0x33, 0x00, 0x00,  # 0x20..0x22
 )
+# fmt: on
 _NREGS = 0x23
 
 STATUS = 0x00
@@ -47,9 +49,7 @@ VBAT = 0x21
 
 
 class FakeDRV2605:
-    def __init__(
-        self, addr=ADDR, reset_reads=1, cal_reads=3, fail_calibration=False, device_id=7
-    ):
+    def __init__(self, addr=ADDR, reset_reads=1, cal_reads=3, fail_calibration=False, device_id=7):
         self.addr = addr
         self.device_id = device_id
         self.reset_reads = reset_reads
@@ -121,7 +121,8 @@ class FakeDRV2605:
                 self.calibrations += 1
                 self._go_left = self.cal_reads
             else:
-                self.effects.append((self.clock, self.regs[LIBRARY_SEL] & 7, bytes(self.regs[4:12])))
+                seq = bytes(self.regs[4:12])
+                self.effects.append((self.clock, self.regs[LIBRARY_SEL] & 7, seq))
                 self._go_left = 1
         if reg == RTP_INPUT:
             self.rtp.append((self.clock, value))
