@@ -86,7 +86,6 @@ def to_fit(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
     from fit_tool.profile.messages.workout_step_message import WorkoutStepMessage
     from fit_tool.profile.profile_type import (
         Activity,
-        Event as FitEvent,
         EventType,
         FileType,
         Intensity,
@@ -96,111 +95,128 @@ def to_fit(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
         Sport,
         SubSport,
     )
+    from fit_tool.profile.profile_type import (
+        Event as FitEvent,
+    )
 
     t0 = round(start.timestamp() * 1000)
     duration_ms = round(s.duration_s * 1000)
     end = t0 + duration_ms
-    b = FitFileBuilder(auto_define=True, min_string_size=16)
-
-    m: Any = FileIdMessage()
-    m.type = FileType.ACTIVITY
-    m.manufacturer = Manufacturer.DEVELOPMENT.value
-    m.product = 1
-    m.product_name = "RetroStride"
-    m.time_created = t0
-    m.serial_number = 1
-    b.add(m)
-
-    m = DeviceInfoMessage()
-    m.timestamp = t0
-    m.device_index = 0
-    m.manufacturer = Manufacturer.DEVELOPMENT.value
-    m.product = 1
-    m.product_name = "RetroStride"
-    m.software_version = 0.1
-    b.add(m)
-
     run_laps = laps(s)
-    m = WorkoutMessage()
-    m.sport = Sport.RUNNING
-    m.num_valid_steps = len(run_laps)
-    m.workout_name = (s.plan or "free run")[:15]
-    b.add(m)
+    cads = [int(e["cadence_spm"]) for e in steps_of(events) if e.get("cadence_spm")]
+    b = FitFileBuilder(auto_define=True, min_string_size=16)
+    device = {"manufacturer": Manufacturer.DEVELOPMENT.value, "product": 1}
+    b.add(
+        _fit(
+            FileIdMessage(),
+            type=FileType.ACTIVITY,
+            time_created=t0,
+            serial_number=1,
+            product_name="RetroStride",
+            **device,
+        )
+    )
+    b.add(
+        _fit(
+            DeviceInfoMessage(),
+            timestamp=t0,
+            device_index=0,
+            software_version=0.1,
+            product_name="RetroStride",
+            **device,
+        )
+    )
+    b.add(
+        _fit(
+            WorkoutMessage(),
+            sport=Sport.RUNNING,
+            num_valid_steps=len(run_laps),
+            wkt_name=(s.plan or "free run")[:15],
+        )
+    )
     for n, iv in enumerate(run_laps):
-        m = WorkoutStepMessage()
-        m.message_index = n
-        m.workout_step_name = lap_name(iv)[:15]
-        m.intensity = Intensity[_INTENSITY.get(iv.kind or "", "ACTIVE")]
-        b.add(m)
-
-    m = EventMessage()
-    m.event = FitEvent.TIMER
-    m.event_type = EventType.START
-    m.timestamp = t0
-    b.add(m)
-
-    records = []
-    for smp in samples(events, duration_ms):
-        r: Any = RecordMessage()
-        r.timestamp = t0 + smp.t_ms
-        r.cadence = strides_per_min(smp.cadence_spm)
-        records.append(r)
-    b.add_all(records)
-
-    m = EventMessage()
-    m.event = FitEvent.TIMER
-    m.event_type = EventType.STOP_ALL
-    m.timestamp = end
-    b.add(m)
-
+        b.add(
+            _fit(
+                WorkoutStepMessage(),
+                message_index=n,
+                wkt_step_name=lap_name(iv)[:15],
+                intensity=Intensity[_INTENSITY.get(iv.kind or "", "ACTIVE")],
+            )
+        )
+    b.add(_fit(EventMessage(), event=FitEvent.TIMER, event_type=EventType.START, timestamp=t0))
+    b.add_all(
+        [
+            _fit(RecordMessage(), timestamp=t0 + smp.t_ms, cadence=strides_per_min(smp.cadence_spm))
+            for smp in samples(events, duration_ms)
+        ]
+    )
+    b.add(_fit(EventMessage(), event=FitEvent.TIMER, event_type=EventType.STOP_ALL, timestamp=end))
     for n, iv in enumerate(run_laps):
-        m = LapMessage()
-        m.message_index = n
-        m.timestamp = t0 + iv.end_ms
-        m.start_time = t0 + iv.start_ms
-        m.total_elapsed_time = iv.duration_s
-        m.total_timer_time = iv.duration_s
-        m.event = FitEvent.LAP
-        m.event_type = EventType.STOP
-        m.lap_trigger = LapTrigger.TIME if s.planned else LapTrigger.SESSION_END
-        m.sport = Sport.RUNNING
-        m.sub_sport = SubSport.GENERIC
-        m.intensity = Intensity[_INTENSITY.get(iv.kind or "", "ACTIVE")]
-        m.wkt_step_index = n
-        m.total_strides = iv.steps // 2
-        m.avg_running_cadence = strides_per_min(iv.cadence_spm)
-        b.add(m)
-
-    cads = [iv.cadence_spm for iv in run_laps if iv.cadence_spm]
-    m = SessionMessage()
-    m.message_index = 0
-    m.timestamp = end
-    m.start_time = t0
-    m.total_elapsed_time = duration_ms / 1000
-    m.total_timer_time = duration_ms / 1000
-    m.event = FitEvent.SESSION
-    m.event_type = EventType.STOP
-    m.trigger = SessionTrigger.ACTIVITY_END
-    m.sport = Sport.RUNNING
-    m.sub_sport = SubSport.GENERIC
-    m.first_lap_index = 0
-    m.num_laps = len(run_laps)
-    m.total_strides = s.steps // 2
-    if cads:
-        m.avg_running_cadence = strides_per_min(round(sum(cads) / len(cads)))
-    b.add(m)
-
-    m = ActivityMessage()
-    m.timestamp = end
-    m.total_timer_time = duration_ms / 1000
-    m.num_sessions = 1
-    m.type = Activity.MANUAL
-    m.event = FitEvent.ACTIVITY
-    m.event_type = EventType.STOP
-    b.add(m)
-
+        b.add(
+            _fit(
+                LapMessage(),
+                message_index=n,
+                timestamp=t0 + iv.end_ms,
+                start_time=t0 + iv.start_ms,
+                total_elapsed_time=iv.duration_s,
+                total_timer_time=iv.duration_s,
+                event=FitEvent.LAP,
+                event_type=EventType.STOP,
+                lap_trigger=LapTrigger.TIME if s.planned else LapTrigger.SESSION_END,
+                sport=Sport.RUNNING,
+                sub_sport=SubSport.GENERIC,
+                intensity=Intensity[_INTENSITY.get(iv.kind or "", "ACTIVE")],
+                wkt_step_index=n,
+                total_strides=iv.steps // 2,
+                avg_running_cadence=strides_per_min(iv.cadence_spm),
+            )
+        )
+    b.add(
+        _fit(
+            SessionMessage(),
+            message_index=0,
+            timestamp=end,
+            start_time=t0,
+            total_elapsed_time=duration_ms / 1000,
+            total_timer_time=duration_ms / 1000,
+            event=FitEvent.SESSION,
+            event_type=EventType.STOP,
+            trigger=SessionTrigger.ACTIVITY_END,
+            sport=Sport.RUNNING,
+            sub_sport=SubSport.GENERIC,
+            first_lap_index=0,
+            num_laps=len(run_laps),
+            total_strides=s.steps // 2,
+            avg_running_cadence=strides_per_min(round(sum(cads) / len(cads))) if cads else 0,
+        )
+    )
+    b.add(
+        _fit(
+            ActivityMessage(),
+            timestamp=end,
+            total_timer_time=duration_ms / 1000,
+            num_sessions=1,
+            type=Activity.MANUAL,
+            event=FitEvent.ACTIVITY,
+            event_type=EventType.STOP,
+        )
+    )
     data: bytes = b.build().to_bytes()
     return data
+
+
+def _fit(msg: Any, **fields: Any) -> Any:
+    """Set FIT fields by profile name; a name the message lacks is a bug, not a silent no-op
+    (fit-tool has no accessor for some fields, e.g. lap.wkt_step_index)."""
+    for name, value in fields.items():
+        if isinstance(getattr(type(msg), name, None), property):
+            setattr(msg, name, value)  # handles scale, enums, subfields, timestamps
+            continue
+        fld = msg.get_field_by_name(name)
+        if fld is None:
+            raise ValueError(f"FIT {type(msg).__name__} has no field {name!r}")
+        fld.set_value(0, value)
+    return msg
 
 
 # --- TCX -------------------------------------------------------------------------------
@@ -211,13 +227,15 @@ XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 
 
 def _iso(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    return (
+        when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+    )
 
 
 def to_tcx(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
     """A TCX activity: one Lap per interval, one Trackpoint per second with RunCadence."""
     ET.register_namespace("", TCX_NS)
-    ET.register_namespace("ns3", AX_NS)
+    ET.register_namespace("ax", AX_NS)
     ET.register_namespace("xsi", XSI_NS)
 
     def tag(name: str, ns: str = TCX_NS) -> str:
@@ -260,11 +278,13 @@ def to_tcx(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
                 )
         sub(lap, "Notes", f"{lap_name(iv)}: {iv.steps} steps, {iv.backward_steps} backward")
         lx = ET.SubElement(sub(lap, "Extensions"), tag("LX", AX_NS))
-        ET.SubElement(lx, tag("AvgRunCadence", AX_NS)).text = str(
-            strides_per_min(iv.cadence_spm)
-        )
+        ET.SubElement(lx, tag("AvgRunCadence", AX_NS)).text = str(strides_per_min(iv.cadence_spm))
         ET.SubElement(lx, tag("Steps", AX_NS)).text = str(iv.steps)
-    sub(activity, "Notes", f"RetroStride session {s.session_id}" + (f", plan {s.plan}" if s.plan else ""))
+    sub(
+        activity,
+        "Notes",
+        f"RetroStride session {s.session_id}" + (f", plan {s.plan}" if s.plan else ""),
+    )
     creator = sub(activity, "Creator")
     creator.set(f"{{{XSI_NS}}}type", "Device_t")
     sub(creator, "Name", "RetroStride")
@@ -274,17 +294,39 @@ def to_tcx(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
     sub(version, "VersionMajor", "0")
     sub(version, "VersionMinor", "1")
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data
 
 
 # --- GoldenCheetah CSV -----------------------------------------------------------------
 
 # GoldenCheetah recognises its own CSV by this first line (CsvRideFile.cpp, "gc" type);
 # one row per second, `interval` numbers the laps from 1.
-GC_COLUMNS = (
-    "secs,cad,hr,km,kph,nm,watts,alt,lon,lat,headwind,slope,temp,interval,"
-    "lrbalance,lte,rte,lps,rps,smo2,thb,o2hb,hhb"
-).split(",")
+GC_COLUMNS = [
+    "secs",
+    "cad",
+    "hr",
+    "km",
+    "kph",
+    "nm",
+    "watts",
+    "alt",
+    "lon",
+    "lat",
+    "headwind",
+    "slope",
+    "temp",
+    "interval",
+    "lrbalance",
+    "lte",
+    "rte",
+    "lps",
+    "rps",
+    "smo2",
+    "thb",
+    "o2hb",
+    "hhb",
+]
 
 
 def to_csv(s: Summary, events: Sequence[Event]) -> bytes:

@@ -14,6 +14,7 @@ import html
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # no screen: render straight to PNG
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import dates as mdates  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib import dates as mdates
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-from host_tools.errors import UsageError  # noqa: E402
+from host_tools.errors import UsageError
 
 Event = dict[str, Any]
 
@@ -99,9 +101,7 @@ class Summary:
         total = sum(iv.steps for iv in asked)
         if not total:
             return None
-        hits = sum(
-            iv.backward_steps if iv.kind == "backward" else iv.forward_steps for iv in asked
-        )
+        hits = sum(iv.backward_steps if iv.kind == "backward" else iv.forward_steps for iv in asked)
         return hits / total
 
 
@@ -129,9 +129,7 @@ def _step_spans(steps: Sequence[Event], end: int) -> list[tuple[Event, int]]:
 def intervals_of(events: Sequence[Event]) -> list[Interval]:
     """The intervals as run; a session without a plan is one interval of kind None."""
     end = end_ms(events)
-    marks = sorted(
-        (e for e in events if e.get("type") == "interval"), key=lambda e: int(e["t_ms"])
-    )
+    marks = sorted((e for e in events if e.get("type") == "interval"), key=lambda e: int(e["t_ms"]))
     bounds: list[tuple[int, str | None, int]] = [
         (int(e.get("index", i)), str(e.get("kind")), int(e["t_ms"])) for i, e in enumerate(marks)
     ]
@@ -181,7 +179,9 @@ def _parse_time(value: Any) -> dt.datetime | None:
 START_KEYS = ("start", "started", "started_at", "start_time", "wall_start", "epoch_s", "unix_s")
 
 
-def start_time(events: Sequence[Event], session: dict[str, Any] | None = None) -> dt.datetime | None:
+def start_time(
+    events: Sequence[Event], session: dict[str, Any] | None = None
+) -> dt.datetime | None:
     """When the session began, from the store's row or the session_start event, if known."""
     sources: list[dict[str, Any]] = [session or {}]
     sources += [e for e in events if e.get("type") == "session_start"]
@@ -313,14 +313,14 @@ def plot_direction(s: Summary, events: Sequence[Event], path: Path) -> Path:
             xs, [y] * len(xs), marker="|", s=220, color=DIRECTION_COLOURS[d], label=f"{d} step"
         )
         handles.append(h)
-    for t, reason in s.warnings:
+    for t, _reason in s.warnings:
         ax.scatter([t / 60000], [1.6], marker="v", s=70, color="#c00000", zorder=5)
     for t in s.falls:
         ax.scatter([t / 60000], [1.6], marker="X", s=120, color="black", zorder=6)
     if s.warnings:
-        handles.append(plt.Line2D([], [], ls="", marker="v", color="#c00000", label="warning"))
+        handles.append(Line2D([], [], ls="", marker="v", color="#c00000", label="warning"))
     if s.falls:
-        handles.append(plt.Line2D([], [], ls="", marker="X", color="black", label="fall"))
+        handles.append(Line2D([], [], ls="", marker="X", color="black", label="fall"))
     ax.set_yticks([1, 0, -1], ["forward", "unknown", "backward"])
     ax.set_ylim(-1.6, 2.0)
     ax.set_xlim(0, max(s.duration_s / 60, 0.1))
@@ -329,7 +329,7 @@ def plot_direction(s: Summary, events: Sequence[Event], path: Path) -> Path:
     ax.legend(
         handles=handles + _kind_legend(s),
         loc="upper left",
-        bbox_to_anchor=(1.01, 1),
+        bbox_to_anchor=(1.01, 1.0),
         fontsize=8,
         frameon=False,
     )
@@ -363,7 +363,7 @@ def plot_cadence(s: Summary, events: Sequence[Event], path: Path) -> Path:
     ax.legend(
         handles=handles + _kind_legend(s),
         loc="upper left",
-        bbox_to_anchor=(1.01, 1),
+        bbox_to_anchor=(1.01, 1.0),
         fontsize=8,
         frameon=False,
         markerscale=3,
@@ -380,9 +380,7 @@ def plot_compliance(s: Summary, path: Path) -> Path:
     ivs = [iv for iv in s.intervals if iv.compliance is not None]
     xs = [iv.index + 1 for iv in ivs]
     ys = [100 * (iv.compliance or 0) for iv in ivs]
-    colours = [
-        DIRECTION_COLOURS[ASKED_DIRECTION[iv.kind or "forward"]] for iv in ivs
-    ]
+    colours = [DIRECTION_COLOURS[ASKED_DIRECTION[iv.kind or "forward"]] for iv in ivs]
     bars = ax.bar(xs, ys, color=colours, width=0.7)
     for bar, iv in zip(bars, ivs, strict=True):
         ax.annotate(
@@ -405,10 +403,10 @@ def plot_compliance(s: Summary, path: Path) -> Path:
         handles=[
             Patch(color=DIRECTION_COLOURS["backward"], label="backward interval"),
             Patch(color=DIRECTION_COLOURS["forward"], label="forward / warm-up / cool-down"),
-            plt.Line2D([], [], color="#444444", ls="--", label="80% guide"),
+            Line2D([], [], color="#444444", ls="--", label="80% guide"),
         ],
         loc="upper left",
-        bbox_to_anchor=(1.01, 1),
+        bbox_to_anchor=(1.01, 1.0),
         fontsize=8,
         frameon=False,
     )
@@ -451,23 +449,33 @@ def plot_progress(history: Sequence[Summary], path: Path, current: str = "") -> 
         here = [p for p in pts if p[2] == current]
         if here:
             bottom.scatter(
-                [here[0][0]], [here[0][1]], s=140, facecolors="none", edgecolors="#c00000",
-                label="this session", zorder=5,
+                [here[0][0]],
+                [here[0][1]],
+                s=140,
+                facecolors="none",
+                edgecolors="#c00000",
+                label="this session",
+                zorder=5,
             )
         bottom.legend(loc="lower left", fontsize=8)
     else:
-        bottom.text(0.5, 0.5, "no dated sessions with intervals yet", ha="center",
-                    transform=bottom.transAxes)
+        bottom.text(
+            0.5,
+            0.5,
+            "no dated sessions with intervals yet",
+            ha="center",
+            transform=bottom.transAxes,
+        )
     bottom.set_ylim(0, 105)
     bottom.set_ylabel("steps in asked direction (%)")
     bottom.set_xlabel("session date")
     bottom.set_title("Progress: compliance trend")
     bottom.grid(alpha=0.4)
-    bottom.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    day_month = mdates.DateFormatter("%d %b")  # type: ignore[no-untyped-call]
+    bottom.xaxis.set_major_formatter(day_month)
     undated = len(history) - len(dated)
     if undated:
-        fig.text(0.01, 0.01, f"{undated} session(s) without a start date are not shown",
-                 fontsize=8)
+        fig.text(0.01, 0.01, f"{undated} session(s) without a start date are not shown", fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -566,12 +574,16 @@ def read_events_jsonl(path: Path) -> list[Event]:
         if not line.strip():
             continue
         try:
-            e = json.loads(line)
+            event = json.loads(line)
         except json.JSONDecodeError as err:
             raise UsageError(f"{path}:{n}: not a JSON event ({err.msg}).") from err
-        if not isinstance(e, dict) or "type" not in e or not isinstance(e.get("t_ms"), int):
+        if (
+            not isinstance(event, dict)
+            or "type" not in event
+            or not isinstance(event.get("t_ms"), int)
+        ):
             raise UsageError(f"{path}:{n}: an event needs 'type' and an integer 't_ms'.")
-        events.append(e)
+        events.append(event)
     return events
 
 
@@ -598,10 +610,11 @@ def load(session_id: str, db: Path | None, events_file: Path | None) -> Loaded:
 
 def _load_from_store(session_id: str, db: Path | None) -> Loaded:
     try:
-        from host_tools import store as store_mod  # the LOGBOOK engineer's session store
+        mod: Any = import_module("host_tools.store")  # the session store (sync/import)
     except ImportError as e:
-        raise UsageError("the session store is not available here; pass --events FILE.jsonl.") from e
-    mod: Any = store_mod
+        raise UsageError(
+            "the session store is not available here; pass --events FILE.jsonl."
+        ) from e
     path = db
     if path is None:
         for name in ("default_db_path", "default_db", "default_path"):
@@ -610,7 +623,9 @@ def _load_from_store(session_id: str, db: Path | None) -> Loaded:
                 path = Path(fn())
                 break
     if path is None or not Path(path).exists():
-        raise UsageError(f"no session database at {path}; run 'retrostride sync' first or pass --db.")
+        raise UsageError(
+            f"no session database at {path}; run 'retrostride sync' first or pass --db."
+        )
     st = mod.Store(path)
     try:
         rows: list[dict[str, Any]] = [dict(r) for r in st.sessions()]

@@ -34,8 +34,12 @@ def make_session(
     rng = random.Random(seed)
     blocks = plan or [(None, 300)]
     events: list[dict[str, Any]] = [
-        {"type": "session_start", "t_ms": 0, "plan": "intro" if plan else None,
-         "start": f"2026-11-{10 + seed:02d}T07:00:00Z"}
+        {
+            "type": "session_start",
+            "t_ms": 0,
+            "plan": "intro" if plan else None,
+            "start": f"2026-11-{10 + seed:02d}T07:00:00Z",
+        }
     ]
     t = 0
     steps = backward_steps = backward_ms = 0
@@ -50,8 +54,17 @@ def make_session(
             direction = other if rng.random() < wrong_share else asked
             gait = "run" if kind in ("backward", "forward") else "walk"
             cadence = rng.randint(165, 185) if gait == "run" else rng.randint(105, 120)
-            events.append({"type": "step", "t_ms": s, "direction": direction, "gait": gait,
-                           "cadence_spm": cadence, "confidence": 0.9, "decided_ms": s + 700})
+            events.append(
+                {
+                    "type": "step",
+                    "t_ms": s,
+                    "direction": direction,
+                    "gait": gait,
+                    "cadence_spm": cadence,
+                    "confidence": 0.9,
+                    "decided_ms": s + 700,
+                }
+            )
             steps += 1
             backward_steps += direction == "backward"
             gap = round(60000 / cadence)
@@ -62,9 +75,17 @@ def make_session(
             events.append({"type": "buzz", "t_ms": t + 8000, "pattern": "wrong_direction"})
             events.append({"type": "fall", "t_ms": t + 20000})
         t = end
-    events.append({"type": "session_end", "t_ms": t, "plan": "intro" if plan else None,
-                   "steps": steps, "backward_steps": backward_steps, "backward_s": backward_ms // 1000,
-                   "compliance": []})
+    events.append(
+        {
+            "type": "session_end",
+            "t_ms": t,
+            "plan": "intro" if plan else None,
+            "steps": steps,
+            "backward_steps": backward_steps,
+            "backward_s": backward_ms // 1000,
+            "compliance": [],
+        }
+    )
     events.sort(key=lambda e: e["t_ms"])
     return events
 
@@ -113,7 +134,7 @@ def test_session_without_plan_is_one_interval():
 
 def test_report_writes_pngs_and_an_html_page_embedding_them(tmp_path):
     history = [summarize(make_session(seed=n), f"s{n}") for n in (1, 2, 9)]
-    s, files = write_report(make_session(seed=4), tmp_path / "out", "s4", history)
+    _, files = write_report(make_session(seed=4), tmp_path / "out", "s4", history)
     assert set(files.pngs) == {"direction", "cadence", "compliance", "progress"}
     page = files.html.read_text()
     for png in files.pngs.values():

@@ -1,0 +1,174 @@
+"""``retrostride export``: FIT read back by independent decoders, TCX and GoldenCheetah CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import fitdecode
+import pytest
+from test_report import PLAN, make_session
+
+from host_tools.export import GC_COLUMNS, export
+from host_tools.report import steps_of
+
+RETROSTRIDE = Path(sys.executable).with_name("retrostride")
+TCX = "{http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2}"
+AX = "{http://www.garmin.com/xmlschemas/ActivityExtension/v2}"
+START = dt.datetime(2026, 11, 11, 7, tzinfo=dt.UTC)  # make_session(seed=1)
+DURATION_S = sum(s for _, s in PLAN)
+
+
+def decode_fit(data: bytes) -> dict[str, list[dict[str, object]]]:
+    """Every data message by name, decoded by fitdecode with its CRC check on."""
+    out: dict[str, list[dict[str, object]]] = {}
+    with fitdecode.FitReader(io.BytesIO(data), check_crc=fitdecode.CrcCheck.ENABLED) as fr:
+        for frame in fr:
+            if isinstance(frame, fitdecode.FitDataMessage):
+                out.setdefault(frame.name, []).append({f.name: f.value for f in frame.fields})
+    return out
+
+
+def test_fit_has_one_lap_per_interval_with_its_kind_and_cadence_in_strides():
+    events = make_session(seed=1)
+    msgs = decode_fit(export(events, "fit", "s1"))
+    assert msgs["file_id"][0]["type"] == "activity"
+    assert msgs["session"][0]["sport"] == "running"
+    assert msgs["session"][0]["num_laps"] == len(PLAN)
+    assert msgs["session"][0]["start_time"] == START
+    assert msgs["activity"][0]["num_sessions"] == 1
+    laps = msgs["lap"]
+    assert [lap["total_elapsed_time"] for lap in laps] == [float(s) for _, s in PLAN]
+    assert [lap["start_time"] for lap in laps][1] == START + dt.timedelta(seconds=PLAN[0][1])
+    want = {"warmup": "warmup", "backward": "interval", "forward": "active", "cooldown": "cooldown"}
+    assert [lap["intensity"] for lap in laps] == [want[k] for k, _ in PLAN]
+    names = [step["wkt_step_name"] for step in msgs["workout_step"]]
+    assert names == [f"{n + 1} {k}" for n, (k, _) in enumerate(PLAN)]
+    assert [lap["wkt_step_index"] for lap in laps] == list(range(len(PLAN)))
+    # cadence: FIT counts strides (two steps) per minute
+    records = msgs["record"]
+    assert len(records) == DURATION_S + 1
+    assert records[0]["timestamp"] == START
+    steps = steps_of(events)
+    at_100s = [e for e in steps if e["t_ms"] <= 100_000][-1]["cadence_spm"]
+    assert records[100]["cadence"] == round(at_100s / 2)
+    running = [r["cadence"] for r in records[70:170]]
+    assert all(80 <= c <= 95 for c in running)  # 165-185 steps/min
+    backward_lap = laps[1]
+    in_lap = [e for e in steps if 60_000 <= e["t_ms"] < 90_000]
+    mean = sum(e["cadence_spm"] for e in in_lap) / len(in_lap)
+    assert backward_lap["avg_running_cadence"] == round(round(mean) / 2)
+    assert backward_lap["total_strides"] == len(in_lap) // 2
+
+
+def test_fit_crc_is_checked_by_the_decoder():
+    data = bytearray(export(make_session(seed=1), "fit", "s1"))
+    data[len(data) // 2] ^= 0xFF
+    with pytest.raises(fitdecode.FitError):
+        decode_fit(bytes(data))
+
+
+def test_fit_passes_garmins_integrity_check_when_the_sdk_is_present():
+    sdk = pytest.importorskip("garmin_fit_sdk", reason="Garmin's FIT SDK is not installed")
+    data = export(make_session(seed=1), "fit", "s1")
+    decoder = sdk.Decoder(sdk.Stream.from_byte_array(bytearray(data)))
+    assert decoder.check_integrity()
+    messages, errors = sdk.Decoder(sdk.Stream.from_byte_array(bytearray(data))).read()
+    assert errors == [] and len(messages["lap_mesgs"]) == len(PLAN)
+
+
+def test_session_without_plan_is_one_lap_in_every_format():
+    events = make_session(plan=None)
+    msgs = decode_fit(export(events, "fit", "free"))
+    assert len(msgs["lap"]) == 1 and msgs["session"][0]["num_laps"] == 1
+    root = ET.fromstring(export(events, "tcx", "free"))
+    assert len(root.findall(f".//{TCX}Lap")) == 1
+    rows = list(csv.DictReader(io.StringIO(export(events, "csv", "free").decode())))
+    assert {r["interval"] for r in rows} == {"1"}
+
+
+def test_tcx_is_a_running_activity_with_a_lap_per_interval_and_run_cadence():
+    events = make_session(seed=1)
+    data = export(events, "tcx", "s1")
+    assert data.startswith(b"<?xml")
+    root = ET.fromstring(data)
+    assert root.tag == f"{TCX}TrainingCenterDatabase"
+    activities = root.findall(f"{TCX}Activities/{TCX}Activity")
+    assert len(activities) == 1 and activities[0].get("Sport") == "Running"
+    assert activities[0].findtext(f"{TCX}Id") == "2026-11-11T07:00:00.000Z"
+    laps = activities[0].findall(f"{TCX}Lap")
+    assert len(laps) == len(PLAN)
+    assert [float(lap.findtext(f"{TCX}TotalTimeSeconds") or 0) for lap in laps] == [
+        float(s) for _, s in PLAN
+    ]
+    # the schema's element order inside a Lap
+    order = [child.tag.removeprefix(TCX) for child in laps[1]]
+    assert order == [
+        "TotalTimeSeconds",
+        "DistanceMeters",
+        "Calories",
+        "Intensity",
+        "TriggerMethod",
+        "Track",
+        "Notes",
+        "Extensions",
+    ]
+    points = root.findall(f".//{TCX}Trackpoint")
+    assert len(points) == DURATION_S + 1
+    cadence = [int(p.findtext(f"{TCX}Extensions/{AX}TPX/{AX}RunCadence") or -1) for p in points]
+    assert min(cadence) >= 0 and all(80 <= c <= 95 for c in cadence[70:170])
+    times = [dt.datetime.fromisoformat(p.findtext(f"{TCX}Time") or "") for p in points]
+    assert times == sorted(times) and times[0] == START
+
+
+def test_csv_has_goldencheetahs_header_and_one_row_per_second():
+    events = make_session(seed=1)
+    text = export(events, "csv", "s1").decode()
+    header = text.splitlines()[0]
+    # GoldenCheetah (src/FileIO/CsvRideFile.cpp) recognises its CSV by this line
+    assert header == (
+        "secs,cad,hr,km,kph,nm,watts,alt,lon,lat,headwind,slope,temp,interval,"
+        "lrbalance,lte,rte,lps,rps,smo2,thb,o2hb,hhb"
+    )
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    assert all(len(r) == len(GC_COLUMNS) for r in rows)
+    assert [int(r[0]) for r in rows] == list(range(DURATION_S + 1))
+    intervals = [int(r[13]) for r in rows]
+    assert intervals[0] == 1 and intervals[60] == 2 and max(intervals) == len(PLAN)
+    assert all(165 <= int(r[1]) <= 185 for r in rows[70:170])  # steps/min
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(RETROSTRIDE), *args], capture_output=True, text=True, timeout=180, check=False
+    )
+
+
+def test_export_command_writes_the_file_and_prints_its_path(tmp_path):
+    src = tmp_path / "ev.jsonl"
+    src.write_text("".join(json.dumps(e) + "\n" for e in make_session(seed=2)))
+    out = tmp_path / "s.fit"
+    result = run("export", "s2", "--events", str(src), "--format", "fit", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(out)
+    assert len(decode_fit(out.read_bytes())["lap"]) == len(PLAN)
+
+
+def test_bad_format_is_exit_2_one_sentence(tmp_path):
+    src = tmp_path / "ev.jsonl"
+    src.write_text("".join(json.dumps(e) + "\n" for e in make_session(seed=2)))
+    result = run("export", "s2", "--events", str(src), "--format", "gpx")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "unknown format 'gpx'" in result.stderr
+
+
+def test_bad_session_is_exit_2_one_sentence(tmp_path):
+    result = run("export", "nope", "--format", "fit", "--db", str(tmp_path / "none.sqlite"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
