@@ -1,0 +1,131 @@
+"""``retrostride simulate``: a synthetic, labelled trace with ground-truth steps."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+from host_tools.errors import CommandFailed, UsageError
+from host_tools.simulate import DIRECTIONS, GAITS, Options, simulate
+from retrostride import plan as plan_mod
+
+_MAX_MINUTES = 600.0
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "simulate",
+        help="write a synthetic, labelled IMU trace of walking or running",
+        description="Writes a retrostride-trace v1 CSV of a simulated runner (waist IMU, random "
+        "mounting, noise) with label and step ground truth. The seed draws the runner, the "
+        "mounting and the course: the same arguments give the same bytes. Model and sources: "
+        "docs/simulator.md.",
+    )
+    # Choices are checked in run() so that a bad value is one sentence, not argparse usage.
+    p.add_argument("--out", metavar="TRACE.csv", help="where to write the trace (required)")
+    p.add_argument("--gait", default="run", metavar="walk|run", help="default run")
+    p.add_argument(
+        "--direction",
+        default="mixed",
+        metavar="forward|backward|mixed",
+        help="default mixed; with --plan, forward makes a runner who never turns round",
+    )
+    p.add_argument("--plan", metavar="PLAN.json", help="follow this workout plan from t_ms = 0")
+    p.add_argument("--seed", default="0", metavar="N", help="random seed (default 0)")
+    p.add_argument(
+        "--minutes",
+        default=None,
+        metavar="M",
+        help="length (default 3; with --plan the plan's length, cut at M if given)",
+    )
+    p.add_argument("--rate", default="100", metavar="HZ", help="sample rate (default 100)")
+    p.add_argument(
+        "--range-g", default="16", metavar="G", help="accelerometer full scale (default 16)"
+    )
+    p.add_argument("--acc-only", action="store_true", help="omit the gyroscope columns")
+    p.add_argument(
+        "--clean",
+        action="store_true",
+        help="no noise, bias, jitter or saturation (mounting still random)",
+    )
+    p.add_argument(
+        "--no-activities",
+        action="store_true",
+        help="no stops, fidgeting or U-turns between bouts",
+    )
+    p.set_defaults(handler=run)
+
+
+def _number(text: str, name: str, lo: float, hi: float, integer: bool = False) -> float:
+    try:
+        value = int(text) if integer else float(text)
+    except ValueError:
+        kind = "an integer" if integer else "a number"
+        raise UsageError(f"--{name} must be {kind}, got {text!r}.") from None
+    if not (math.isfinite(value) and lo <= value <= hi):
+        raise UsageError(f"--{name} must be between {lo:g} and {hi:g}, got {text!r}.")
+    return value
+
+
+def options_from_args(args: argparse.Namespace) -> tuple[Options, Any]:
+    """Checked options and the flattened plan (or None); bad values raise UsageError."""
+    if not args.out:
+        raise UsageError("--out TRACE.csv is required.")
+    if args.gait not in GAITS:
+        raise UsageError(f"--gait must be walk or run, got {args.gait!r}.")
+    if args.direction not in DIRECTIONS:
+        raise UsageError(f"--direction must be forward, backward or mixed, got {args.direction!r}.")
+    seed = int(_number(args.seed, "seed", 0, 2**63 - 1, integer=True))
+    minutes = None
+    if args.minutes is not None:
+        minutes = _number(args.minutes, "minutes", 0.05, _MAX_MINUTES)
+    rate = int(_number(args.rate, "rate", 25, 400, integer=True))
+    range_g = _number(args.range_g, "range-g", 2, 32)
+    blocks = None
+    plan_name = ""
+    if args.plan:
+        path = Path(args.plan)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise UsageError(
+                f"cannot read plan {path}: {getattr(e, 'strerror', None) or e}."
+            ) from None
+        try:
+            obj = plan_mod.load(text)
+        except plan_mod.PlanError as e:
+            raise UsageError(f"{path} is not a valid plan: {'; '.join(e.problems)}.") from None
+        blocks = plan_mod.flatten(obj)
+        plan_name = str(obj.get("name", path.stem))
+    opts = Options(
+        seed=seed,
+        gait=args.gait,
+        direction=args.direction,
+        minutes=minutes,
+        plan_name=plan_name,
+        rate_hz=rate,
+        acc_only=args.acc_only,
+        range_g=range_g,
+        clean=args.clean,
+        activities=not args.no_activities,
+    )
+    return opts, blocks
+
+
+def run(args: argparse.Namespace) -> int:
+    opts, blocks = options_from_args(args)
+    out = Path(args.out)
+    try:
+        with out.open("w", encoding="utf-8", newline="\n") as f:
+            counts = simulate(opts, f, blocks)
+    except OSError as e:
+        raise CommandFailed(f"cannot write {out}: {e.strerror or e}.") from None
+    print(
+        f"Wrote {out}: {counts['samples']} samples, {counts['steps']} true steps "
+        f"(seed {opts.seed}, {opts.gait}, {opts.direction}"
+        + (f", plan {opts.plan_name!r}" if opts.plan_name else "")
+        + ")."
+    )
+    return 0
