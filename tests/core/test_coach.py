@@ -1,0 +1,232 @@
+"""The coach: start/countdown buzzes on time, wrong-direction nudges that are
+prompt for a runner who never turns round and silent for one who complies,
+fall handling, the backward cap and the session summary."""
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from retrostride import events
+from retrostride.coach import GRACE_MS, WARN_EVERY_MS, Coach
+from retrostride.ticks import TICKS_MAX, ticks_add
+
+INTRO = {
+    "version": 1,
+    "name": "intro",
+    "blocks": [
+        {"kind": "warmup", "seconds": 60},
+        {
+            "repeat": 3,
+            "blocks": [{"kind": "backward", "seconds": 30}, {"kind": "forward", "seconds": 90}],
+        },
+        {"kind": "cooldown", "seconds": 60},
+    ],
+}
+TOTAL_MS = (60 + 3 * 120 + 60) * 1000
+
+
+def asked(kind):
+    return "backward" if kind == "backward" else "forward"
+
+
+def run(
+    plan,
+    direction_of,
+    until_ms,
+    period=10,
+    step_ms=400,
+    lag_ms=250,
+    conf=90,
+    origin=0,
+    actions=None,
+):
+    """Drive a coach with a synthetic runner; ``direction_of(t, kind, t_in_interval)``."""
+    out = []
+    coach = Coach(plan, out.append, origin=origin)
+    t = 0
+    while t <= until_ms:
+        now = ticks_add(origin, t)
+        coach.on_sample(now, 0, 0, 9810)
+        coach.tick(now)
+        if actions and t in actions:
+            getattr(coach, actions[t])(now)
+        if t > 0 and t % step_ms == 0:
+            timer = coach.timer
+            kind = timer.kinds[timer.index] if 0 <= timer.index < timer.n else "cooldown"
+            since = t - last_change(out, origin)
+            contact = t - lag_ms
+            d = direction_of(contact, kind, since - lag_ms)
+            coach.on_step(events.step(ticks_add(origin, contact), d, "run", 150, conf, now))
+        t += period
+    coach.end(ticks_add(origin, until_ms))
+    return coach, out
+
+
+def last_change(out, origin):
+    for e in reversed(out):
+        if e["type"] == "interval":
+            return e["t_ms"]
+    return 0
+
+
+def of(out, type_, **kw):
+    return [e for e in out if e["type"] == type_ and all(e.get(k) == v for k, v in kw.items())]
+
+
+def compliant(t, kind, since):
+    # the first ~1.5 s of an interval is spent turning round (old direction)
+    if since < 1500:
+        return "forward" if kind == "backward" else ("backward" if kind == "forward" else "forward")
+    return asked(kind)
+
+
+def test_start_sequence_and_plan_times():
+    _, out = run(INTRO, compliant, TOTAL_MS + 100)
+    assert out[0] == {"type": "session_start", "t_ms": 0, "plan": "intro"}
+    assert out[1] == {"type": "interval", "t_ms": 0, "index": 0, "kind": "warmup"}
+    assert out[2] == {"type": "buzz", "t_ms": 0, "pattern": "start_forward"}
+    starts = [e["t_ms"] for e in of(out, "interval")]
+    assert starts == [0, 60000, 90000, 180000, 210000, 300000, 330000, 420000]
+    assert [e["pattern"] for e in of(out, "buzz") if e["t_ms"] in (60000, 90000, 420000)] == [
+        "start_backward",
+        "start_forward",
+        "start_rest",
+    ]
+    # a countdown 4 s before every change
+    countdowns = [e["t_ms"] for e in of(out, "buzz", pattern="countdown")]
+    assert countdowns == [s - 4000 for s in starts[1:]] + [TOTAL_MS - 4000]
+    assert of(out, "buzz")[-1]["pattern"] == "session_end"
+    assert out[-1]["type"] == "session_end" and out[-1]["completed"] is True
+
+
+def test_compliant_runner_is_never_warned():
+    _, out = run(INTRO, compliant, TOTAL_MS)
+    assert of(out, "warning") == []
+    end = out[-1]
+    assert end["compliance"][1] >= 90 and end["compliance"][2] >= 90
+    assert end["wrong_direction"] == 0
+
+
+def test_forward_runner_is_warned_in_every_backward_interval_within_10_s():
+    _, out = run(INTRO, lambda t, k, s: "forward", TOTAL_MS)
+    backs = [e["t_ms"] for e in of(out, "interval", kind="backward")]
+    warns = [e["t_ms"] for e in of(out, "warning", reason="wrong_direction")]
+    assert len(backs) == 3
+    for b in backs:
+        first = [w for w in warns if b <= w < b + 30000]
+        assert first and first[0] - b <= 10000, (b, first)
+        assert first[0] - b >= GRACE_MS  # not before the turn-round grace
+    # each warning has its buzz at the same time
+    assert [e["t_ms"] for e in of(out, "buzz", pattern="wrong_direction")] == warns
+    # and nothing in the forward intervals where forward is right
+    fwd = [(e["t_ms"], e["t_ms"] + 90000) for e in of(out, "interval", kind="forward")]
+    assert not [w for w in warns for a, b in fwd if a <= w < b]
+    assert out[-1]["compliance"][1] == 0
+
+
+def test_warnings_are_sparing():
+    plan = {"version": 1, "name": "x", "blocks": [{"kind": "backward", "seconds": 60}]}
+    _, out = run(plan, lambda t, k, s: "forward", 60000)
+    warns = [e["t_ms"] for e in of(out, "warning")]
+    assert 3 <= len(warns) <= 4
+    assert all(b - a >= WARN_EVERY_MS for a, b in itertools.pairwise(warns))
+
+
+def test_backward_steps_in_a_forward_interval_are_warned():
+    plan = {"version": 1, "name": "x", "blocks": [{"kind": "forward", "seconds": 30}]}
+    _, out = run(plan, lambda t, k, s: "backward", 30000)
+    assert of(out, "warning", reason="wrong_direction")
+
+
+def test_unsure_or_unknown_steps_do_not_warn():
+    plan = {"version": 1, "name": "x", "blocks": [{"kind": "backward", "seconds": 30}]}
+    _, out = run(plan, lambda t, k, s: "forward", 30000, conf=40)
+    assert of(out, "warning") == []
+    _, out = run(plan, lambda t, k, s: "unknown", 30000)
+    assert of(out, "warning") == []
+
+
+def test_fall_alerts_and_pauses_until_resumed():
+    out = []
+    coach = Coach(INTRO, out.append)
+    for t in range(0, 10001, 10):
+        coach.tick(t)
+    coach.on_fall(10000)
+    assert out[-1] == {"type": "buzz", "t_ms": 10000, "pattern": "fall"}
+    for t in range(10000, 100001, 10):
+        coach.tick(t)
+    assert [e["index"] for e in of(out, "interval")] == [0]  # paused: warm-up not over
+    assert coach.resume(100000)
+    assert out[-1]["pattern"] == "resume"
+    for t in range(100000, 150001, 10):
+        coach.tick(t)
+    assert of(out, "interval")[-1] == {
+        "type": "interval",
+        "t_ms": 150000,
+        "index": 1,
+        "kind": "backward",
+    }
+    coach.end(150000)
+    assert out[-1]["falls"] == 1 and out[-1]["completed"] is False
+
+
+def test_button_pause_skip():
+    out = []
+    coach = Coach(INTRO, out.append)
+    coach.tick(0)
+    assert coach.pause(1000) and out[-1]["pattern"] == "pause"
+    assert not coach.pause(1500)
+    assert coach.resume(2000) and out[-1]["pattern"] == "resume"
+    assert coach.skip(3000)
+    assert of(out, "interval")[-1]["index"] == 1 and of(out, "interval")[-1]["t_ms"] == 3000
+    coach.end(4000)
+    assert out[-1]["skipped"] == 1
+
+
+def test_backward_cap_warns_on_a_long_backward_stretch():
+    plan = {
+        "version": 1,
+        "name": "x",
+        "extensions": ["caps"],
+        "caps": {"backward_s": 60},
+        "blocks": [{"kind": "backward", "seconds": 60}, {"kind": "rest", "seconds": 60}],
+    }
+    _, out = run(plan, lambda t, k, s: "backward", 120000)  # never stops going backward
+    limits = [e["t_ms"] for e in of(out, "warning", reason="backward_limit")]
+    # cap 60 s + 10 s grace, counted from the first backward step (at 150 ms)
+    assert limits and 70000 <= limits[0] <= 70500
+    assert of(out, "buzz", pattern="backward_limit")
+    _, out = run(plan, compliant, 120000)
+    assert of(out, "warning", reason="backward_limit") == []
+
+
+def test_summary_counts_steps_and_backward_time():
+    _, out = run(INTRO, compliant, TOTAL_MS)
+    end = out[-1]
+    steps = of(out, "step")  # the coach does not emit steps, the session does
+    assert steps == []
+    assert end["steps"] == TOTAL_MS // 400
+    assert sum(end["interval_steps"]) <= end["steps"]
+    # three 30 s backward intervals minus the turn-round steps
+    assert 80 <= end["backward_s"] <= 90
+    assert len(end["compliance"]) == 8 and end["intervals_reached"] == 8
+    assert end["falls"] == 0 and end["completed"] is True
+
+
+def test_ended_early_is_not_completed():
+    _, out = run(INTRO, compliant, 100000)
+    assert out[-1]["completed"] is False and out[-1]["intervals_reached"] == 3
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(TICKS_MAX - 200_000, TICKS_MAX))
+def test_same_events_whatever_the_tick_origin(origin):
+    plan = {
+        "version": 1,
+        "name": "x",
+        "blocks": [{"kind": "warmup", "seconds": 5}, {"kind": "backward", "seconds": 30}],
+    }
+    _, ref = run(plan, lambda t, k, s: "forward", 40000)
+    _, got = run(plan, lambda t, k, s: "forward", 40000, origin=origin)
+    assert got == ref
