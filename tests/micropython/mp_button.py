@@ -84,3 +84,21 @@ def test_update_allocates_nothing():
     used = gc.mem_alloc() - before
     assert used == 0, used
     assert n > 0
+
+
+def test_pin_button_reads_the_pin_through_the_core():
+    import machine
+    from drivers.pin_button import PinButton
+
+    machine.reset_fakes()
+    b = PinButton(0, active_low=True)  # pull-up: idle high
+    events = []
+    now = 0
+    for level, ms in ((1, 100), (0, 150), (1, 100), (0, 120), (1, 600), (0, 1200), (1, 400)):
+        machine.set_pin(0, level)
+        for _ in range(ms // 5):
+            now += 5
+            ev = b.poll(now)
+            if ev:
+                events.append(ev)
+    assert events == [DOUBLE, LONG], events
