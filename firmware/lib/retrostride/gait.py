@@ -1,10 +1,26 @@
 """Per-step gait (walk/run) and direction (forward/backward) decisions.
 
-Reads the detector's ring buffers over the stride that ends at a step. Gait
-comes from physics that holds in any mounting: a running stride has a flight
-phase in which the trunk falls freely, so the vertical specific force drops
-near zero (the vertical signal, gravity removed, near -g); walking always has
-a foot on the ground. Cadence breaks ties.
+Reads the detector's ring buffers over the stride that ends at a step.
+
+Gait comes from physics that holds in any mounting: a running stride has a
+flight phase in which the trunk falls freely, so the vertical specific force
+drops near zero (the vertical signal, gravity removed, near -g); walking always
+has a foot on the ground. Cadence breaks ties.
+
+Direction uses the one signal every mounting shares -- vertical acceleration,
+from gravity -- and the fact that backward gait is forward gait played in
+reverse (shared/notes/science.md). The last stride (two step intervals) of
+the vertical signal is resampled to ``N`` points, centred and scaled to int8
+range, and circularly cross-correlated with a forward stride template and with
+the same template reversed in time. A stride that matches the reversed template
+better is backward. The template is a property of human gait, fitted by
+``host_tools/fit_gait.py`` (running *this* code) and stored in
+``retrostride.gait_model``; horizontal axes never enter, so the decision does
+not depend on how the clip is turned about the vertical, and a U-turn (a change
+of heading) does not change it. Scores are pooled over the bout with a leaky
+sum, and the direction only changes when the pooled evidence for the other
+direction passes a hysteresis margin, so each step is decided at its own
+detection (within one step of contact) yet single odd strides do not flip it.
 """
 
 try:
@@ -13,15 +29,21 @@ except ImportError:  # CPython: const() is a plain identity there
     def const(__expr):  # positional-only, like the stub's
         return __expr
 
-from retrostride.stride import MASK
+from array import array
+
+from retrostride import gait_model
+from retrostride.stride import MASK, RING
 
 FORWARD = const(0)
 BACKWARD = const(1)
 UNKNOWN = const(2)
 WALK = const(0)
 RUN = const(1)
+N = const(32)  # points per resampled stride
 _FLIGHT_MM = const(-5500)  # vertical below -0.56 g: near free fall
 _RUN_CADENCE = const(150)
+_FIRST_WINDOW = const(100)
+_FREE_STEPS = const(3)  # no hysteresis before the 4th step of a bout  # samples, when a bout's first step has no rhythm yet
 
 
 class GaitClassifier:
@@ -29,10 +51,86 @@ class GaitClassifier:
 
     def __init__(self, detector):
         self._d = detector
+        self.vec = array("i", bytes(4 * N))  # the last stride, resampled
+        self._tf = array("i", gait_model.TEMPLATE)
+        self._vote = 0
+        self._dir = UNKNOWN
+        self._count = 0  # steps in this bout
+        self.score = 0  # last stride's score: > 0 forward-like, < 0 backward-like
+
+    def stride_vector(self, i_end, length):
+        """Resample the ``length`` samples before ``i_end`` into ``self.vec``.
+
+        Centred, scaled so the largest magnitude is 127. Returns False when
+        the window is flat (nothing to compare).
+        """
+        vert = self._d.vert
+        vec = self.vec
+        i0 = i_end - length
+        total = 0
+        k = 0
+        while k < N:
+            v = vert[(i0 + (k * length) // N) & MASK]
+            vec[k] = v
+            total += v
+            k += 1
+        mean = total // N
+        big = 0
+        k = 0
+        while k < N:
+            v = vec[k] - mean
+            vec[k] = v
+            if v > big:
+                big = v
+            elif -v > big:
+                big = -v
+            k += 1
+        if big < 64:
+            return False
+        k = 0
+        while k < N:
+            vec[k] = (vec[k] * 127) // big
+            k += 1
+        return True
+
+    def match(self):
+        """Best circular correlation with the forward template minus with the reversed one."""
+        vec = self.vec
+        tf = self._tf
+        best_f = -(1 << 29)
+        best_b = -(1 << 29)
+        s = 0
+        while s < N:
+            cf = 0
+            cb = 0
+            k = 0
+            while k < N:
+                x = vec[(k + s) & (N - 1)]
+                cf += x * tf[k]
+                cb += x * tf[N - 1 - k]
+                k += 1
+            if cf > best_f:
+                best_f = cf
+            if cb > best_b:
+                best_b = cb
+            s += 1
+        return (best_f - best_b) >> 8
 
     def classify(self, i_peak, i_prev, cadence):
         d = self._d
         vert = d.vert
+        if i_prev >= 0:
+            length = 2 * (i_peak - i_prev)
+        else:
+            self._vote = 0
+            self._dir = UNKNOWN
+            self._count = 0
+            length = _FIRST_WINDOW
+        if length > RING - 8:
+            length = RING - 8
+        if length > d.n - 1:
+            length = d.n - 1
+        # gait
         start = i_prev if i_prev >= 0 else i_peak - 40
         lowest = 0
         j = start
@@ -42,4 +140,33 @@ class GaitClassifier:
                 lowest = v
             j += 1
         gait = RUN if lowest < _FLIGHT_MM or cadence >= _RUN_CADENCE + 30 else WALK
-        return UNKNOWN, gait, 0
+        # direction
+        score = self.match() if self.stride_vector(i_peak + 1, length) else 0
+        self.score = score
+        vote = self._vote - (self._vote >> gait_model.LEAK_SHIFT) + score
+        self._vote = vote
+        h = gait_model.HYSTERESIS
+        self._count += 1
+        if self._count <= _FREE_STEPS or self._dir == UNKNOWN:
+            if vote != 0:  # a bout's first strides: the evidence alone decides
+                self._dir = FORWARD if vote > 0 else BACKWARD
+        elif self._dir == FORWARD and vote < -h:
+            self._dir = BACKWARD
+            self._vote = vote = -h
+        elif self._dir == BACKWARD and vote > h:
+            self._dir = FORWARD
+            self._vote = vote = h
+        if self._dir == FORWARD and vote > 0:
+            margin = vote
+        elif self._dir == BACKWARD and vote < 0:
+            margin = -vote
+        else:
+            margin = 0
+        # the detector dates later contacts with this bout's direction
+        d.contact_shift_ms = (
+            gait_model.SHIFT_BACKWARD_MS if self._dir == BACKWARD else gait_model.SHIFT_FORWARD_MS
+        )
+        confidence = 50 + (margin * 50) // gait_model.CONFIDENT
+        if confidence > 99:
+            confidence = 99
+        return self._dir, gait, confidence

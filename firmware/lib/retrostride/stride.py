@@ -73,6 +73,7 @@ class StepDetector:
         self._interval = 0  # recent step interval, ms (0: no rhythm yet)
         self._held_i = -1  # first peak of a possible bout, waiting for a second
         self._held_t = -1
+        self.contact_shift_ms = 0  # contact minus first peak; the classifier sets it
 
     def feed(self, t_ms, ax, ay, az, gx, gy, gz):
         """One sample (ints; gyro may be None). Returns nothing; steps go to on_step."""
@@ -186,18 +187,23 @@ class StepDetector:
         self._typical = (self._typical + peak_v) >> 1
 
     def _onset(self, peak_i):
-        """Contact time: the steepest rise of the vertical signal before the peak."""
+        """Contact time: the earliest strong peak of the step's vertical burst.
+
+        At the lower back a foot contact gives a double peak of vertical
+        acceleration (impact, then loading) and either may be the highest;
+        the earliest one at least half as high, within ``_ONSET_LOOKBACK_MS``,
+        sits at a steady offset from the contact in both directions.
+        """
         vert = self.vert
         t = self.t
         t_peak = t[peak_i & MASK]
-        best = 0
+        half = vert[peak_i & MASK] >> 1
         best_i = peak_i
-        j = peak_i
-        oldest = self.n - RING + 1
-        while j > oldest and t_peak - t[(j - 1) & MASK] <= _ONSET_LOOKBACK_MS:
-            rise = vert[j & MASK] - vert[(j - 1) & MASK]
-            if rise > best:
-                best = rise
-                best_i = j - 1
+        j = peak_i - 1
+        oldest = self.n - RING + 2
+        while j > oldest and t_peak - t[j & MASK] <= _ONSET_LOOKBACK_MS:
+            v = vert[j & MASK]
+            if v >= half and v >= vert[(j - 1) & MASK] and v > vert[(j + 1) & MASK]:
+                best_i = j
             j -= 1
-        return t[best_i & MASK]
+        return t[best_i & MASK] + self.contact_shift_ms

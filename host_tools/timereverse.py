@@ -1,0 +1,178 @@
+"""Backward gait from forward recordings, by playing them in reverse.
+
+Backward walking is close to forward walking played backwards (Grasso et al.
+1998; shared/notes/science.md), and the only real trunk data we have is
+forward. Under time reversal the specific force keeps its sign,
+``a(t) -> a(-t)``, and the angular rate flips, ``w(t) -> -w(-t)``.
+
+Ground truth needs care: a *contact* of the reversed trace is a *lift-off* of
+the original one. In walking a foot lifts off one double-support time after
+the other foot's contact, about 10-12 % of the stride, i.e. about a fifth of a
+step interval (~0.1 s at normal cadence). So each original contact at ``t_k``
+with local step interval ``T_k`` gives a reversed contact at
+``end - (t_k + DOUBLE_SUPPORT_PER_STEP * T_k)`` (clamped to 60..160 ms). This
+holds for the first contact of a bout too (the trailing foot leaves after it)
+and the last one (the other foot leaves to close the stance). The check:
+``python -m host_tools.timereverse --check`` reports the median offset between
+these contacts and the detector's own contacts on forward and reversed data.
+
+Run as ``python -m host_tools.timereverse IN.csv OUT.csv`` to write a reversed
+trace that ``retrostride eval`` can read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from retrostride.trace import Trace, parse_lines
+
+DOUBLE_SUPPORT_PER_STEP = 0.2  # double support / step interval (10 % of a stride)
+_DS_MIN_MS = 60
+_DS_MAX_MS = 160
+_BOUT_GAP_MS = 2000
+_LABELS = {
+    "walk_forward": "walk_backward",
+    "run_forward": "run_backward",
+    "walk_backward": "walk_forward",
+    "run_backward": "run_forward",
+}
+
+Row = tuple[int, int | None, int | None, int | None, int | None, int | None, int | None,
+            str | None, int | None]  # fmt: skip
+
+
+def _neg(v: int | None) -> int | None:
+    return None if v is None else -v
+
+
+def lift_offs(contacts: Sequence[int]) -> list[int]:
+    """Lift-off times implied by a sorted list of contact times (ms).
+
+    Each contact ``t_k`` is followed by the other foot's lift-off one double
+    support later; the double support scales with the local step interval.
+    """
+    out: list[int] = []
+    for k, t in enumerate(contacts):
+        gaps = [
+            contacts[j + 1] - contacts[j]
+            for j in (k - 1, k)
+            if 0 <= j < len(contacts) - 1 and 0 < contacts[j + 1] - contacts[j] <= _BOUT_GAP_MS
+        ]
+        interval = sum(gaps) / len(gaps) if gaps else 550.0
+        ds = min(_DS_MAX_MS, max(_DS_MIN_MS, round(DOUBLE_SUPPORT_PER_STEP * interval)))
+        out.append(t + ds)
+    return out
+
+
+def reverse(trace: Trace) -> Trace:
+    """The trace played backwards, with labels and ground-truth steps mapped.
+
+    Times become ``end - t`` (rows re-sorted so time increases); acceleration
+    is kept, angular rate negated; forward labels become backward ones (turn,
+    still, fall, other are unchanged); contacts are the original lift-offs.
+    """
+    rows: list[Row] = list(trace.rows)
+    out = Trace(trace.name + " (time-reversed)")
+    out.meta = dict(trace.meta)
+    out.meta["source"] = trace.meta.get("source", trace.name) + "; time-reversed"
+    out.has_gyro, out.has_label, out.has_step = trace.has_gyro, trace.has_label, trace.has_step
+    if not rows:
+        return out
+    end = rows[-1][0]
+    contacts = [r[0] for r in rows if r[8] == 1]
+    new_contacts = sorted(end - t for t in lift_offs(contacts) if t <= end)
+    times = [end - r[0] for r in reversed(rows)]
+    marks: set[int] = set()
+    j = 0
+    for c in new_contacts:  # the sample nearest each new contact
+        while j + 1 < len(times) and abs(times[j + 1] - c) <= abs(times[j] - c):
+            j += 1
+        marks.add(j)
+    for i, r in enumerate(reversed(rows)):
+        label = _LABELS.get(r[7] or "", r[7])
+        step = (1 if i in marks else 0) if trace.has_step else None
+        out.rows.append(
+            (times[i], r[1], r[2], r[3], _neg(r[4]), _neg(r[5]), _neg(r[6]), label, step)
+        )
+    return out
+
+
+def _milli(v: int | None) -> str:
+    if v is None:
+        return "nan"
+    sign = "-" if v < 0 else ""
+    whole, frac = divmod(abs(v), 1000)
+    return f"{sign}{whole}.{frac:03d}"
+
+
+def to_text(trace: Trace) -> str:
+    """The trace as retrostride-trace v1 CSV text (values exact to the thousandth)."""
+    lines = ["# retrostride-trace v1"]
+    lines += [f"# {k}: {v}" for k, v in trace.meta.items()]
+    cols = ["t_ms", "ax", "ay", "az"]
+    if trace.has_gyro:
+        cols += ["gx", "gy", "gz"]
+    if trace.has_label:
+        cols.append("label")
+    if trace.has_step:
+        cols.append("step")
+    lines.append(",".join(cols))
+    for r in trace.rows:
+        f = [str(r[0]), _milli(r[1]), _milli(r[2]), _milli(r[3])]
+        if trace.has_gyro:
+            f += [_milli(r[4]), _milli(r[5]), _milli(r[6])]
+        if trace.has_label:
+            f.append(r[7] or "")
+        if trace.has_step:
+            f.append(str(r[8] or 0))
+        lines.append(",".join(f))
+    return "\n".join(lines) + "\n"
+
+
+def load(path: Path) -> Trace:
+    """Parse a trace file (errors name file and line)."""
+    return parse_lines(path.read_text(encoding="utf-8").splitlines(), str(path))
+
+
+def _check(paths: Sequence[Path]) -> None:
+    """Median signed offset (detected - truth, ms) forward and reversed."""
+    from host_tools.evaluate import match, truth_of
+    from host_tools.replay import replay_cpython
+
+    for name, fn in (("forward", lambda t: t), ("reversed", reverse)):
+        offsets: list[int] = []
+        for p in paths:
+            tr = fn(load(p))
+            found = sorted(e["t_ms"] for e in replay_cpython(to_text(tr), p.name)
+                           if e["type"] == "step")  # fmt: skip
+            truth = truth_of(tr).t_ms
+            for i, j in enumerate(match(truth, found, 150)):
+                if j is not None:
+                    offsets.append(found[j] - truth[i])
+        offsets.sort()
+        if offsets:
+            q = len(offsets) // 4
+            print(f"{name}: n={len(offsets)} detected-truth median {offsets[len(offsets) // 2]} ms,"
+                  f" IQR {offsets[q]}..{offsets[3 * q]} ms")  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Write a time-reversed copy of a trace.")
+    ap.add_argument("paths", type=Path, nargs="+")
+    ap.add_argument("--check", action="store_true", help="compare truth with detected contacts")
+    args = ap.parse_args(argv)
+    if args.check:
+        _check(args.paths)
+        return 0
+    if len(args.paths) != 2:
+        print("usage: timereverse IN.csv OUT.csv", file=sys.stderr)
+        return 2
+    args.paths[1].write_text(to_text(reverse(load(args.paths[0]))), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
