@@ -88,6 +88,8 @@ PATTERNS = (
 )
 REASONS = ("wrong_direction", "backward_limit", "sensor", "plan", "battery")
 
+_NEAR = (0, 1, -1)  # the time-hi candidates a reader tries, in order
+_WIDE = (0, 1, -1, 2)  # ... and after damage (then further out)
 _STEP_KEYS = ("type", "t_ms", "direction", "gait", "cadence_spm", "confidence", "decided_ms")
 
 
@@ -98,10 +100,17 @@ def is_log_name(name):
     stem = name[: len(name) - len(LOG_SUFFIX)]
     if not 1 <= len(stem) <= 40:
         return False
-    for c in stem:
-        if not (("0" <= c <= "9") or ("a" <= c <= "z") or ("A" <= c <= "Z") or c in "_-"):
-            return False
-    return True
+    return all("0" <= c <= "9" or "a" <= c <= "z" or "A" <= c <= "Z" or c in "_-" for c in stem)
+
+
+def _dumps(v):
+    """JSON with sorted keys and no spaces, the same bytes on MicroPython and CPython
+    (floats aside: each runtime prints its own digits)."""
+    if isinstance(v, dict):
+        return "{" + ",".join(json.dumps(k) + ":" + _dumps(v[k]) for k in sorted(v)) + "}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ",".join(_dumps(x) for x in v) + "]"
+    return json.dumps(v)
 
 
 def _crc16(data, start=0):
@@ -123,7 +132,7 @@ def _pct(conf):
     """Per cent that gives ``conf`` back exactly as ``pct / 100``, or -1."""
     if type(conf) is not float or not 0.0 <= conf <= 1.0:
         return -1
-    pct = int(conf * 100 + 0.5)
+    pct = round(conf * 100)
     return pct if pct / 100 == conf else -1
 
 
@@ -156,8 +165,9 @@ class Writer:
         self._since_anchor = 0
         self._rec = bytearray(6)
         self._hi = bytearray(4)
+        self._head = memoryview(self._rec)[0:4]
         self.bytes_written = 0
-        body = json.dumps(header).encode()
+        body = _dumps(header).encode()
         head = bytearray(8 + len(body) + 4)
         head[0:4] = MAGIC
         head[4] = VERSION
@@ -178,14 +188,10 @@ class Writer:
 
     def append(self, event):
         """Encode ``event`` (a dict), write it and flush: it is on flash when this returns."""
-        rec = None
         kind = event.get("type")
-        if kind == "step":
-            rec = self._step(event)
-        else:
-            rec = _framed_event(event)
+        rec = self._step(event) if kind == "step" else _framed_event(event)
         if rec is None:
-            rec = _framed(_T_JSON, json.dumps(event).encode())
+            rec = _framed(_T_JSON, _dumps(event).encode())
         self._put(rec)
         t = event.get("t_ms")
         if _is_int(t):
@@ -225,7 +231,7 @@ class Writer:
             r[2] = cad
             r[3] = big_t & 0xFF
             hi = big_t >> 8
-            head = memoryview(r)[0:4]
+            head = self._head
             c = _crc16(head, crc32(_hi_bytes(self._hi, hi)))
             ok = self._first(head, c, hi, _time_hi(self._last_t, tick), False)
             ok = ok and self._first(head, c, hi, _time_hi(self._prev_t, tick), True)
@@ -240,7 +246,8 @@ class Writer:
 
     def _first(self, head, c, hi, h0, wide):
         """Would a reader whose last event had time-hi ``h0`` find ``hi`` first?"""
-        for cand in (h0, h0 + 1, h0 - 1, h0 + 2) if wide else (h0, h0 + 1, h0 - 1):
+        for off in _WIDE if wide else _NEAR:
+            cand = h0 + off
             if cand == hi:
                 return True
             if cand >= 0 and _crc16(head, crc32(_hi_bytes(self._hi, cand))) == c:
@@ -368,7 +375,7 @@ class _Reader:
         extra = min(self.skipped // 6, 64) if wide else 0
         for i in range(4 + 2 * extra if wide else 3):
             if i < 4:
-                hi = h0 + (0, 1, -1, 2)[i]
+                hi = h0 + _WIDE[i]
             elif i < 4 + extra:
                 hi = h0 + i - 1
             else:
