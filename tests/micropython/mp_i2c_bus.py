@@ -3,9 +3,8 @@
 import gc
 
 import machine
-from mpunit import raises
-
 from drivers.i2c_bus import I2CBus
+from mpunit import raises
 
 
 class Regs:
@@ -41,7 +40,7 @@ def test_reads_and_writes_registers():
 
 
 def test_a_transient_fault_is_retried_and_counted():
-    chip, bus = fresh()
+    _chip, bus = fresh()
     machine.i2c_faults(2)  # two failed attempts, the third (last retry) succeeds
     assert bus.read_reg(0x5A, 0x33) == 0x33
     assert bus.errors == 2 and bus.failures == 0
@@ -58,7 +57,7 @@ def test_a_persistent_fault_gives_a_status_not_an_exception():
 
 
 def test_a_missing_device_is_enodev_and_counted():
-    chip, bus = fresh()
+    _chip, bus = fresh()
     assert not bus.read_into(0x29, 0, bytearray(1))
     assert bus.last_errno == 19 and bus.failures == 1
     assert bus.probe(0x5A) and not bus.probe(0x29)
@@ -86,7 +85,7 @@ def test_register_pointer_protocol():
 
 
 def test_steady_state_transfers_allocate_nothing():
-    chip, bus = fresh()
+    _chip, bus = fresh()
 
     class Fast(Regs):
         def read_into(self, reg, buf):
