@@ -13,6 +13,7 @@ from typing import Any
 
 from host_tools.errors import UsageError
 from host_tools.micropython import MicroPython
+from retrostride import plan as plans
 from retrostride import session
 from retrostride.trace import TraceError, parse_lines
 
@@ -35,22 +36,46 @@ def read_trace_text(path: Path) -> str:
     return text
 
 
-def replay_cpython(text: str, name: str) -> list[Event]:
+def read_plan_text(path: Path) -> str:
+    """The plan's text, validated by the core's own validator (exit 2 on problems)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot read plan {path}: {e.strerror or e}.") from e
+    except UnicodeDecodeError as e:
+        raise UsageError(f"{path} is not a UTF-8 text plan.") from e
+    try:
+        plans.load(text)
+    except plans.PlanError as e:
+        raise UsageError(f"{path}: {'; '.join(e.problems)}.") from e
+    return text
+
+
+def replay_cpython(text: str, name: str, plan_text: str | None = None) -> list[Event]:
     out: list[Event] = []
-    session.replay(text.splitlines(), name, out.append)
+    plan_obj = plans.load(plan_text) if plan_text is not None else None
+    session.replay(text.splitlines(), name, out.append, plan_obj=plan_obj)
     return [canonical(e) for e in out]
 
 
-def replay_micropython(text: str, name: str, mp: MicroPython | None = None) -> list[Event]:
+def replay_micropython(
+    text: str, name: str, mp: MicroPython | None = None, plan_text: str | None = None
+) -> list[Event]:
     """Replay inside MicroPython; events come back as JSON lines."""
     own = mp is None
     runtime = mp if mp is not None else MicroPython(timeout_s=600)
     try:
         runtime.write_file("/trace.csv", text)
+        load = "None"
+        if plan_text is not None:
+            runtime.write_file("/plan.json", plan_text)
+            load = "plan.load(open('/plan.json').read())"
         out = runtime.exec(
-            "import json\nfrom retrostride import session\n"
+            "import json\nfrom retrostride import plan, session\n"
             "def _emit(e):\n    print('\\x02' + json.dumps(e))\n"
-            f"with open('/trace.csv') as f:\n    session.replay(f, {name!r}, _emit)\n"
+            f"_plan = {load}\n"
+            "with open('/trace.csv') as f:\n"
+            f"    session.replay(f, {name!r}, _emit, plan_obj=_plan)\n"
         )
     finally:
         if own:
@@ -89,6 +114,19 @@ _KEY_ORDER = {
             "detail",
             "count",
             "plan",
+            "steps",
+            "backward_steps",
+            "backward_s",
+            "compliance",
+            "interval_steps",
+            "interval_backward_s",
+            "intervals_reached",
+            "completed",
+            "falls",
+            "skipped",
+            "wrong_direction",
+            "backward_limit",
+            "longest_backward_s",
         )
     )
 }
@@ -99,8 +137,10 @@ def canonical(event: Event) -> Event:
     return dict(sorted(event.items(), key=lambda kv: (_KEY_ORDER.get(kv[0], 99), kv[0])))
 
 
-def replay(path: Path, runtime: str = "cpython") -> list[Event]:
+def replay(path: Path, runtime: str = "cpython", plan: Path | None = None) -> list[Event]:
+    """Events of the core over the trace at ``path``; with ``plan`` it coaches from t_ms = 0."""
+    plan_text = read_plan_text(plan) if plan is not None else None
     text = read_trace_text(path)
     if runtime == "micropython":
-        return replay_micropython(text, str(path))
-    return replay_cpython(text, str(path))
+        return replay_micropython(text, str(path), plan_text=plan_text)
+    return replay_cpython(text, str(path), plan_text)

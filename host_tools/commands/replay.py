@@ -16,14 +16,16 @@ def register(sub: Any) -> None:
         "replay",
         help="run the firmware core over a trace and print its events",
         description="Runs the firmware core over TRACE as the device would and prints one "
-        "JSON event per line. Without --plan it only detects (steps, falls, sensor warnings).",
+        "JSON event per line. Without --plan it only detects (steps, falls, sensor warnings); "
+        "with --plan the plan starts at the trace's t_ms = 0 and the coach's events follow.",
     )
     p.add_argument("trace", type=Path, metavar="TRACE.csv")
+    p.add_argument("--plan", type=Path, metavar="PLAN.json", help="workout plan to run")
     p.add_argument("--runtime", choices=RUNTIMES, default="cpython")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    for event in replay(args.trace, args.runtime):
+    for event in replay(args.trace, args.runtime, args.plan):
         sys.stdout.write(json.dumps(event, separators=(",", ":")) + "\n")
     return 0

@@ -44,3 +44,93 @@ def test_binary_file_is_rejected(tmp_path):
     path.write_bytes(b"\xff\xfe\x00garbage")
     result = run("replay", str(path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+PLANS = Path(__file__).resolve().parents[2] / "host_tools" / "plans"
+
+
+def synthetic_trace(seconds: int, fall_at: float | None = None, seed: int = 1) -> str:
+    """A rhythmic walk-like signal at 100 Hz, optionally ending in a fall (impact, then lying)."""
+    import math
+    import random
+
+    rnd = random.Random(seed)
+    lines = ["# retrostride-trace v1", "# rate_hz: 100", "t_ms,ax,ay,az"]
+    for k in range(seconds * 100):
+        s = k / 100
+        if fall_at is not None and s >= fall_at:
+            d = s - fall_at
+            if d < 0.15:
+                a = (30.0, 20.0, 25.0)
+            elif d < 0.6:
+                a = (rnd.uniform(-15, 15), rnd.uniform(-15, 15), rnd.uniform(-5, 15))
+            else:
+                a = (9.81 + rnd.gauss(0, 0.05), rnd.gauss(0, 0.05), rnd.gauss(0, 0.05))
+        else:
+            ph = 2 * math.pi * 1.8 * s
+            a = (
+                0.8 * math.sin(ph + 1) + rnd.gauss(0, 0.1),
+                0.5 * math.sin(ph / 2) + rnd.gauss(0, 0.1),
+                9.81 + 3.0 * math.sin(ph) + rnd.gauss(0, 0.2),
+            )
+        lines.append(f"{k * 10},{a[0]:.4f},{a[1]:.4f},{a[2]:.4f}")
+    return "\n".join(lines) + "\n"
+
+
+def events_of(result: subprocess.CompletedProcess[str]) -> list[dict[str, object]]:
+    import json
+
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_without_a_plan_it_prints_steps_and_falls(tmp_path):
+    path = tmp_path / "fall.csv"
+    path.write_text(synthetic_trace(30, fall_at=20))
+    got = events_of(run("replay", str(path)))
+    types = {e["type"] for e in got}
+    assert types == {"step", "fall"}
+    (fall,) = [e for e in got if e["type"] == "fall"]
+    assert fall["t_ms"] == 20000 and 20000 < fall["decided_ms"] <= 23000
+
+
+def test_with_a_plan_the_coach_runs_from_t0_and_pauses_on_a_fall(tmp_path):
+    path = tmp_path / "fall.csv"
+    path.write_text(synthetic_trace(30, fall_at=20))
+    got = events_of(run("replay", str(path), "--plan", str(PLANS / "intro.json")))
+    assert got[0] == {"type": "session_start", "t_ms": 0, "plan": "Reverse intro"}
+    assert got[1] == {"type": "interval", "t_ms": 0, "index": 0, "kind": "warmup"}
+    fall = next(i for i, e in enumerate(got) if e["type"] == "fall")
+    assert got[fall + 1]["type"] == "buzz" and got[fall + 1]["pattern"] == "fall"
+    end = got[-1]
+    assert end["type"] == "session_end" and end["falls"] == 1 and end["completed"] is False
+    assert end["steps"] == sum(1 for e in got if e["type"] == "step")
+
+
+def test_plan_replay_is_identical_in_both_runtimes(tmp_path):
+    path = tmp_path / "walk.csv"
+    path.write_text(synthetic_trace(40, fall_at=33))
+    plan = tmp_path / "plan.json"
+    plan.write_text(
+        '{"version": 1, "name": "quick", "blocks": [{"kind": "warmup", "seconds": 5},'
+        ' {"repeat": 2, "blocks": [{"kind": "backward", "seconds": 6},'
+        ' {"kind": "forward", "steps": 8}]}, {"kind": "cooldown", "seconds": 5}]}'
+    )
+    cp = run("replay", str(path), "--plan", str(plan))
+    mp = run("replay", str(path), "--plan", str(plan), "--runtime", "micropython")
+    assert cp.returncode == mp.returncode == 0, mp.stderr
+    assert cp.stdout == mp.stdout
+    kinds = [e["type"] for e in events_of(cp)]
+    assert {"interval", "buzz", "fall", "session_end"} <= set(kinds)
+
+
+def test_an_invalid_plan_is_refused_before_running(tmp_path):
+    path = tmp_path / "walk.csv"
+    path.write_text(synthetic_trace(2))
+    plan = tmp_path / "plan.json"
+    plan.write_text('{"version": 1, "name": "x", "blocks": [{"kind": "backward", "seconds": 0}]}')
+    result = run("replay", str(path), "--plan", str(plan))
+    assert result.returncode == 2 and result.stdout == ""
+    assert "blocks[0].seconds: must be > 0" in result.stderr and "Traceback" not in result.stderr
+    result = run("replay", str(path), "--plan", str(tmp_path / "missing.json"))
+    assert result.returncode == 2 and "cannot read plan" in result.stderr
