@@ -13,7 +13,7 @@ import datetime as dt
 import html
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,7 @@ class Interval:
     backward_steps: int = 0
     backward_s: float = 0.0
     cadence_spm: int = 0  # mean of the steps' cadence
+    reported_compliance: float | None = None  # the device's own figure, from session_end
 
     @property
     def duration_s(self) -> float:
@@ -70,7 +71,12 @@ class Interval:
 
     @property
     def compliance(self) -> float | None:
-        """Share of steps in the asked direction; None where no direction is asked."""
+        """Share of steps in the asked direction; None where no direction is asked.
+
+        The device's figure wins: it is what the coach judged and what progression reads.
+        """
+        if self.reported_compliance is not None:
+            return self.reported_compliance
         asked = ASKED_DIRECTION.get(self.kind or "")
         if asked is None or self.steps == 0:
             return None
@@ -97,12 +103,11 @@ class Summary:
     @property
     def compliance(self) -> float | None:
         """Share of steps in the asked direction over all intervals that ask one."""
-        asked = [iv for iv in self.intervals if iv.compliance is not None]
-        total = sum(iv.steps for iv in asked)
+        asked = [(iv.compliance, iv.steps) for iv in self.intervals if iv.compliance is not None]
+        total = sum(n for _, n in asked)
         if not total:
             return None
-        hits = sum(iv.backward_steps if iv.kind == "backward" else iv.forward_steps for iv in asked)
-        return hits / total
+        return sum((c or 0.0) * n for c, n in asked) / total
 
 
 def steps_of(events: Iterable[Event]) -> list[Event]:
@@ -142,7 +147,12 @@ def intervals_of(events: Sequence[Event]) -> list[Interval]:
     out = []
     for n, (index, kind, start) in enumerate(bounds):
         stop = bounds[n + 1][2] if n + 1 < len(bounds) else max(end, start)
-        mine = [(s, ms) for s, ms in spans if start <= int(s["t_ms"]) < stop]
+        last = n + 1 == len(bounds)  # the last interval keeps steps logged at the very end
+        mine = [
+            (s, ms)
+            for s, ms in spans
+            if start <= int(s["t_ms"]) and (last or int(s["t_ms"]) < stop)
+        ]
         cad = [int(s.get("cadence_spm", 0)) for s, _ in mine if s.get("cadence_spm")]
         out.append(
             Interval(
@@ -193,6 +203,18 @@ def start_time(
     return None
 
 
+def _with_device_figures(iv: Interval, end: Event) -> Interval:
+    """Per-interval compliance (integer per cent) and backward seconds from ``session_end``."""
+    comp, back = end.get("compliance"), end.get("interval_backward_s")
+    if iv.kind is None:
+        return iv
+    if isinstance(comp, list) and iv.index < len(comp) and isinstance(comp[iv.index], int | float):
+        iv = replace(iv, reported_compliance=comp[iv.index] / 100)
+    if isinstance(back, list) and iv.index < len(back) and isinstance(back[iv.index], int | float):
+        iv = replace(iv, backward_s=float(back[iv.index]))
+    return iv
+
+
 def summarize(
     events: Sequence[Event], session_id: str = "", session: dict[str, Any] | None = None
 ) -> Summary:
@@ -200,7 +222,7 @@ def summarize(
     ends = [e for e in events if e.get("type") == "session_end"]
     starts = [e for e in events if e.get("type") == "session_start"]
     summary_ev = ends[-1] if ends else {}
-    intervals = intervals_of(events)
+    intervals = [_with_device_figures(iv, summary_ev) for iv in intervals_of(events)]
     steps = steps_of(events)
     plan = summary_ev.get("plan") or (starts[0].get("plan") if starts else None)
     return Summary(
@@ -278,12 +300,20 @@ def format_text(s: Summary) -> str:
 # --- plots -----------------------------------------------------------------------------
 
 
+def _time_unit(s: Summary) -> tuple[float, str]:
+    """Milliseconds per axis unit and the axis label: seconds for short sessions."""
+    if s.duration_s < 180:
+        return 1000.0, "time into session (s)"
+    return 60000.0, "time into session (min)"
+
+
 def _shade(ax: Any, s: Summary) -> None:
+    unit, _ = _time_unit(s)
     for iv in s.intervals:
         if iv.kind:
             ax.axvspan(
-                iv.start_ms / 60000,
-                iv.end_ms / 60000,
+                iv.start_ms / unit,
+                iv.end_ms / unit,
                 color=KIND_COLOURS.get(iv.kind, "#ffffff"),
                 zorder=0,
                 lw=0,
@@ -304,27 +334,28 @@ def plot_direction(s: Summary, events: Sequence[Event], path: Path) -> Path:
     """Every step as a tick in its direction's lane, over the shaded intervals."""
     fig, ax = plt.subplots(figsize=(11, 3.8), dpi=100)
     _shade(ax, s)
+    unit, xlabel = _time_unit(s)
     lanes = {"forward": 1, "unknown": 0, "backward": -1}
     handles: list[Any] = []
     steps = steps_of(events)
     for d, y in lanes.items():
-        xs = [int(e["t_ms"]) / 60000 for e in steps if e.get("direction") == d]
+        xs = [int(e["t_ms"]) / unit for e in steps if e.get("direction") == d]
         h = ax.scatter(
             xs, [y] * len(xs), marker="|", s=220, color=DIRECTION_COLOURS[d], label=f"{d} step"
         )
         handles.append(h)
     for t, _reason in s.warnings:
-        ax.scatter([t / 60000], [1.6], marker="v", s=70, color="#c00000", zorder=5)
+        ax.scatter([t / unit], [1.6], marker="v", s=70, color="#c00000", zorder=5)
     for t in s.falls:
-        ax.scatter([t / 60000], [1.6], marker="X", s=120, color="black", zorder=6)
+        ax.scatter([t / unit], [1.6], marker="X", s=120, color="black", zorder=6)
     if s.warnings:
         handles.append(Line2D([], [], ls="", marker="v", color="#c00000", label="warning"))
     if s.falls:
         handles.append(Line2D([], [], ls="", marker="X", color="black", label="fall"))
     ax.set_yticks([1, 0, -1], ["forward", "unknown", "backward"])
     ax.set_ylim(-1.6, 2.0)
-    ax.set_xlim(0, max(s.duration_s / 60, 0.1))
-    ax.set_xlabel("time into session (min)")
+    ax.set_xlim(0, max(s.duration_s * 1000 / unit, 0.1))
+    ax.set_xlabel(xlabel)
     ax.set_title(_title(s, "Step direction over time"))
     ax.legend(
         handles=handles + _kind_legend(s),
@@ -343,19 +374,20 @@ def plot_cadence(s: Summary, events: Sequence[Event], path: Path) -> Path:
     """Cadence of each step, coloured by direction, over the shaded intervals."""
     fig, ax = plt.subplots(figsize=(11, 3.8), dpi=100)
     _shade(ax, s)
+    unit, xlabel = _time_unit(s)
     steps = [e for e in steps_of(events) if e.get("cadence_spm")]
     for d, colour in DIRECTION_COLOURS.items():
         mine = [e for e in steps if e.get("direction") == d]
         if mine:
             ax.scatter(
-                [int(e["t_ms"]) / 60000 for e in mine],
+                [int(e["t_ms"]) / unit for e in mine],
                 [int(e["cadence_spm"]) for e in mine],
-                s=6,
+                s=18 if len(steps) < 300 else 6,
                 color=colour,
                 label=f"{d} steps",
             )
-    ax.set_xlim(0, max(s.duration_s / 60, 0.1))
-    ax.set_xlabel("time into session (min)")
+    ax.set_xlim(0, max(s.duration_s * 1000 / unit, 0.1))
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("cadence (steps/min)")
     ax.set_title(_title(s, "Cadence"))
     ax.grid(axis="y", alpha=0.4)
@@ -430,6 +462,9 @@ def plot_progress(history: Sequence[Summary], path: Path, current: str = "") -> 
         assert s.start is not None
         weeks[iso_week(s.start)] = weeks.get(iso_week(s.start), 0.0) + s.backward_s / 60
     labels = list(weeks)
+    if not labels:
+        top.text(0.5, 0.5, "no dated sessions yet", ha="center", transform=top.transAxes)
+        top.set_xticks([])
     top.bar(labels, [weeks[w] for w in labels], color=DIRECTION_COLOURS["backward"], width=0.6)
     for i, w in enumerate(labels):
         top.annotate(f"{weeks[w]:.1f}", (i, weeks[w]), ha="center", va="bottom", fontsize=8)
@@ -471,8 +506,11 @@ def plot_progress(history: Sequence[Summary], path: Path, current: str = "") -> 
     bottom.set_xlabel("session date")
     bottom.set_title("Progress: compliance trend")
     bottom.grid(alpha=0.4)
-    day_month = mdates.DateFormatter("%d %b")  # type: ignore[no-untyped-call]
-    bottom.xaxis.set_major_formatter(day_month)
+    if pts:
+        day_month = mdates.DateFormatter("%d %b")  # type: ignore[no-untyped-call]
+        bottom.xaxis.set_major_formatter(day_month)
+    else:
+        bottom.set_xticks([])
     undated = len(history) - len(dated)
     if undated:
         fig.text(0.01, 0.01, f"{undated} session(s) without a start date are not shown", fontsize=8)

@@ -172,3 +172,27 @@ def test_bad_session_is_exit_2_one_sentence(tmp_path):
     result = run("export", "nope", "--format", "fit", "--db", str(tmp_path / "none.sqlite"))
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_real_walk_replayed_by_the_core_exports_and_reports(tmp_path):
+    """Events made by the firmware core itself (detection only: no plan, one lap)."""
+    from host_tools.paths import REPO
+    from host_tools.replay import read_trace_text, replay_cpython
+    from host_tools.report import summarize, write_report
+
+    trace = REPO.parent / "shared" / "data" / "ipol-gait" / "1-1_fwd.csv"
+    if not trace.exists():
+        pytest.skip(f"real recordings not present at {trace.parent}")
+    events = replay_cpython(read_trace_text(trace), str(trace))
+    steps = steps_of(events)
+    assert len(steps) > 10
+    s = summarize(events, "walk")
+    msgs = decode_fit(export(events, "fit", "walk"))
+    assert len(msgs["lap"]) == 1 and msgs["lap"][0]["total_strides"] == len(steps) // 2
+    assert len(msgs["record"]) == int(s.duration_s) + 1
+    mid = steps[len(steps) // 2]
+    assert msgs["record"][mid["t_ms"] // 1000 + 1]["cadence"] == round(
+        [e for e in steps if e["t_ms"] <= (mid["t_ms"] // 1000 + 1) * 1000][-1]["cadence_spm"] / 2
+    )
+    _, files = write_report(events, tmp_path, "walk")
+    assert all(p.stat().st_size > 5000 for p in files.pngs.values())

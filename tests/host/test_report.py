@@ -177,3 +177,44 @@ def test_unknown_session_or_missing_db_is_exit_2(tmp_path):
     result = run("report", "nope", "--db", str(tmp_path / "none.sqlite"))
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_the_devices_own_per_interval_figures_win():
+    events = make_session(seed=6, wrong_share=0.0)
+    end = events[-1]
+    end["compliance"] = [100, 50, 100, 75, 100, 100, 100, 100]
+    end["interval_backward_s"] = [0, 12, 0, 20, 0, 29, 0, 0]
+    s = summarize(events, "s6")
+    assert [iv.compliance for iv in s.intervals][:4] == [1.0, 0.5, 1.0, 0.75]
+    assert [iv.backward_s for iv in s.intervals][:4] == [0.0, 12.0, 0.0, 20.0]
+    # overall: per-interval shares weighted by each interval's steps
+    steps = [iv.steps for iv in s.intervals]
+    want = sum(c / 100 * n for c, n in zip(end["compliance"], steps, strict=True)) / sum(steps)
+    assert s.compliance == pytest.approx(want)
+
+
+def test_report_of_a_simulated_plan_session_replayed_by_the_core(tmp_path):
+    """Events from the real pipeline: simulate --plan, then the core's replay with the coach."""
+    plan = tmp_path / "short.json"
+    blocks = [{"kind": "warmup", "seconds": 30}]
+    blocks += [
+        {
+            "repeat": 2,
+            "blocks": [{"kind": "backward", "seconds": 20}, {"kind": "forward", "seconds": 30}],
+        }
+    ]
+    blocks += [{"kind": "cooldown", "seconds": 30}]
+    plan.write_text(json.dumps({"version": 1, "name": "short", "blocks": blocks}))
+    trace = tmp_path / "t.csv"
+    sim = run("simulate", "--out", str(trace), "--plan", str(plan), "--seed", "1")
+    if sim.returncode != 0 or not trace.exists():
+        pytest.skip(f"simulate --plan is not available here: {sim.stderr.strip()}")
+    replayed = run("replay", str(trace), "--plan", str(plan))
+    assert replayed.returncode == 0, replayed.stderr
+    events = [json.loads(line) for line in replayed.stdout.splitlines()]
+    n_intervals = sum(e["type"] == "interval" for e in events)
+    s, files = write_report(events, tmp_path / "r", "sim")
+    assert len(s.intervals) == n_intervals == 6
+    assert [iv.kind for iv in s.intervals][:3] == ["warmup", "backward", "forward"]
+    assert s.steps == events[-1]["steps"] and s.plan == events[-1]["plan"]
+    assert files.html.exists() and len(files.pngs) == 4
