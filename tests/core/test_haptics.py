@@ -189,9 +189,15 @@ actions = st.lists(
 
 
 @settings(max_examples=300, deadline=None)
-@given(actions, st.integers(0, TICKS_MAX), st.integers(1, 100), st.integers(0, 255))
-def test_player_invariants(seq, start, scale, min_level):
-    p = Player(scale_pct=scale, min_level=min_level)
+@given(
+    actions,
+    st.integers(0, TICKS_MAX),
+    st.integers(1, 100),
+    st.integers(0, 255),
+    st.sampled_from([0, 20, 40]),
+)
+def test_player_invariants(seq, start, scale, min_level, kick):
+    p = Player(scale_pct=scale, min_level=min_level, kick_ms=kick)
     now = start
     for dt, name in seq:
         now = ticks_add(now, dt)
@@ -211,3 +217,18 @@ def test_player_invariants(seq, start, scale, min_level):
         p.tick(now)
     assert p.tick(now) == 0
     assert not p.busy()
+
+
+def test_kick_starts_each_pulse_after_silence_only():
+    plain = render("session_end")
+    kicked = render("session_end", Player(kick_ms=30, scale_pct=80))
+    top = 255 * 80 // 100
+    scaled = render("session_end", Player(scale_pct=80))
+    onsets = [i for i in range(len(plain)) if plain[i] and (i == 0 or not plain[i - 1])]
+    assert len(onsets) == 3
+    for i in range(len(plain)):
+        if any(o <= i < o + 3 for o in onsets):
+            assert kicked[i] == top
+        else:
+            assert kicked[i] == scaled[i]
+    assert [haptics.onoff(v) for v in kicked] == [haptics.onoff(v) for v in plain]

@@ -70,7 +70,11 @@ def test_strength_and_binary():
 def test_random_play_tick_sequences():
     random.seed(7)
     for _ in range(60):
-        p = Player(scale_pct=random.randint(1, 100), min_level=random.randint(0, 255))
+        p = Player(
+            scale_pct=random.randint(1, 100),
+            min_level=random.randint(0, 255),
+            kick_ms=random.randint(0, 40),
+        )
         now = random.randint(0, TICKS_MAX)
         for _ in range(random.randint(0, 40)):
             now = ticks_add(now, random.randint(0, 400))
@@ -93,7 +97,7 @@ def test_random_play_tick_sequences():
 
 
 def test_tick_allocates_nothing():
-    p = Player(min_level=60)
+    p = Player(min_level=60, kick_ms=30)
     now = TICKS_MAX - 5000  # crosses the wrap too
     p.play("fall", now)
     p.play("session_end", now)
@@ -124,3 +128,13 @@ def test_play_allocates_nothing():
         p.tick(now)
     used = gc.mem_alloc() - before
     assert used == 0, used
+
+
+def test_kick_then_hold():
+    p = Player(kick_ms=30)
+    p.play("low_battery", 0)
+    got = [p.tick(t) for t in range(0, 400, 10)]
+    assert got[:3] == [255, 255, 255], got
+    assert got[3:10] == [100] * 7, got
+    assert got[10:30] == [0] * 20, got
+    assert got[30:34] == [255, 255, 255, 100], got

@@ -17,8 +17,9 @@ motor is set to that level). Cues have priorities: a higher-priority cue
 pre-empts the one playing; an equal or lower one waits in a small queue, and a
 queued cue that waited too long is dropped (a countdown for a change that has
 already happened is noise). Strength per board: ``scale_pct`` caps the
-strength, ``min_level`` lifts every non-zero level so a weak ERM still spins;
-``binary=True`` renders every pulse as full on/off for a buzzer or an LED,
+strength, ``min_level`` lifts every non-zero level so a weak ERM still spins,
+``kick_ms`` starts every pulse at full strength for that long (an ERM at rest
+needs a kick to spin up quickly, then holds at a lower level); ``binary=True`` renders every pulse as full on/off for a buzzer or an LED,
 keeping the rhythm.
 """
 
@@ -166,7 +167,7 @@ class Player:
     urgent cues. ``preempted``, ``dropped`` and ``stale`` count lost cues.
     """
 
-    def __init__(self, scale_pct=100, min_level=0, binary=False):
+    def __init__(self, scale_pct=100, min_level=0, binary=False, kick_ms=0):
         top = 255 * scale_pct // 100
         top = 255 if top > 255 else (1 if top < 1 else top)
         if min_level > top:
@@ -179,6 +180,8 @@ class Player:
                 v = min_level + raw * (top - min_level) // 255
                 lut[raw] = v if v > 0 else 1
         self._lut = lut
+        self._top = top
+        self.kick_ms = kick_ms
         self._cur = -1  # pattern playing, -1 when silent
         self._start = 0
         self._k = 0  # index into _LEVEL/_END of the current run
@@ -234,16 +237,23 @@ class Player:
                 self._cur = -1
             else:
                 self._k = k
-                self.level = self._lut[_LEVEL[k]]
-                return self.level
+                level = self._lut[_LEVEL[k]]
+                if level and self.kick_ms:
+                    first = _FIRST[cur]
+                    # a pulse after silence: full strength for its first kick_ms
+                    if k == first or _LEVEL[k - 1] == 0:
+                        begun = _END[k - 1] if k > first else 0
+                        if t - begun < self.kick_ms:
+                            level = self._top
+                self.level = level
+                return level
         while self._q_n > 0:
             p = self._q_pat[0]
             waited = ticks_diff(now_ms, self._q_t[0])
             self._pop_front()
             if waited <= _STALE[p]:
                 self._start_pattern(p, now_ms)
-                self.level = self._lut[_LEVEL[self._k]]
-                return self.level
+                return self.tick(now_ms)
             self.stale += 1
         self.level = 0
         return 0
