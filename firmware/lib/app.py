@@ -25,12 +25,14 @@ except ImportError:  # CPython: const() is a plain identity there
         return __expr
 
 import json
+from array import array
 
 from retrostride import events
 from retrostride.ticks import ticks_diff
 
 BOARD_FILE = "/board.json"
 PLAN_FILE = "/plan.json"
+SEQ_FILE = "/session_seq"
 VERSION = "0.1"
 
 _PUMP_MS = const(40)  # FIFO read period: 4 samples at 100 Hz, far below FIFO depth
@@ -39,11 +41,11 @@ _BUTTON_MS = const(10)
 _WDT_MS = const(8000)
 _WDT_FEED_MS = const(1000)
 _BATTERY_MS = const(60000)
-_LOW_BATTERY_MV = const(3450)
 _LIGHT_SLEEP_AFTER_MS = const(60000)  # idle (no session) before light sleeping
 _DEEP_SLEEP_AFTER_MS = const(600000)  # idle before deep sleep (button wakes)
 _LIGHT_SLEEP_MS = const(200)
-_MAX_BURST = const(64)  # samples per FIFO read, bounded by the buffer below
+_MAX_BURST = const(32)  # samples per FIFO read (the drivers' MAX_BATCH)
+_FIELDS = const(7)  # t_ms, ax, ay, az, gx, gy, gz per sample (drivers.imu.FIELDS)
 
 
 def read_text(path):
@@ -69,11 +71,24 @@ def load_plan(text):
     return plan_mod.load_or_default(text)
 
 
-def make_coach(plan, emit, rate_hz):
-    """The core's coach for ``plan`` (PLAN/COACH's interface, built as replay builds it)."""
-    from retrostride import coach as coach_mod
+def make_coach(plan, emit):
+    """The core's coach for ``plan``, built as ``replay --plan`` builds it."""
+    from retrostride.coach import Coach
 
-    return coach_mod.Coach(plan, emit)
+    return Coach(plan, emit)
+
+
+def next_log_name(seq_file=SEQ_FILE):
+    """``s<n>`` with ``n`` one more than the last session's, kept in ``seq_file``.
+
+    A counter file rather than the highest name in ``/logs``: sync frees synced
+    logs, and a reused name would look like an old session to the host.
+    """
+    text = read_text(seq_file)
+    n = int(text) + 1 if text and text.strip().isdigit() else 1
+    with open(seq_file, "w") as f:
+        f.write(str(n))
+    return "s" + ("0000" + str(n))[-5:] if n < 100000 else "s" + str(n)
 
 
 class App:
@@ -90,8 +105,9 @@ class App:
         self.plan, self.plan_problem = load_plan(plan_text)
         hw = hw or {}
         self.i2c = None
+        self._motor_poll = False
         self.imu = hw.get("imu") or self._make_imu(board)
-        self.rate_hz = self.imu.rate_hz
+        self.rate_hz = self.imu.rate_hz  # set by the driver's configure()
         self.motor = hw.get("motor") or self._make_motor(board)
         self.button = hw.get("button") or self._make_button(board)
         self.battery = hw.get("battery") or self._make_battery(board)
@@ -111,7 +127,8 @@ class App:
         self._k = 0  # samples given to the session; their time is derived from the ODR
         self._last_t = 0
         self._idle_since = 0
-        self._buf = self.imu.buffer(_MAX_BURST)
+        self._buf = array("i", bytes(4 * _FIELDS * _MAX_BURST))
+        self.has_gyro = getattr(self.imu, "has_gyro", True)
 
     # -- building from the board ---------------------------------------------------------
 
@@ -126,15 +143,24 @@ class App:
             c.get("id", 0), scl=machine.Pin(c["scl"]), sda=machine.Pin(c["sda"]), freq=c["freq"]
         )
         self.i2c = I2CBus(i2c)
-        return make_imu(self.i2c, board)
+        imu = make_imu(self.i2c, board["imu"])
+        import time
+
+        # Boot only: one bounded wait (<= 100 ms) for the chip's reset.
+        if not imu.init(time.ticks_ms(), time.sleep_ms):
+            raise OSError("IMU " + board["imu"]["kind"] + " not answering")
+        return imu
 
     def _make_motor(self, board):
         h = board.get("haptic") or {}
         kind = h.get("kind")
         if kind == "drv2605":
-            from drivers.drv2605 import DRV2605
+            from drivers.drv2605 import ADDR, DRV2605
 
-            return DRV2605(self.i2c, h)
+            m = DRV2605(self.i2c, h.get("addr", ADDR), h.get("actuator") == "lra")
+            m.begin(0)  # a state machine that tick() advances: nothing blocks here
+            self._motor_poll = True
+            return m
         if kind in ("erm_pwm", "pwm", "buzzer", "led"):
             from drivers.erm_pwm import ErmPwm
 
@@ -142,23 +168,17 @@ class App:
         return None
 
     def _make_button(self, board):
-        """The button's pin, polled; the gesture logic is the core's ``Button``."""
+        """The button's pin, polled through the core's gesture logic."""
         b = board.get("button")
         if not b:
             return None
-        import machine
+        from drivers.pin_button import PinButton
 
-        from retrostride.button import Button
-
-        active_low = b.get("active_low", True)
-        pull = machine.Pin.PULL_UP if active_low else machine.Pin.PULL_DOWN
-        self._button_pin = machine.Pin(b["pin"], machine.Pin.IN, pull)
-        self._button_down = 0 if active_low else 1
-        return Button()
+        return PinButton(b["pin"], b.get("active_low", True))
 
     def poll_button(self, now_ms):
-        """One raw reading of the button through the gesture logic; acts on a gesture."""
-        kind = self.button.update(now_ms, self._button_pin.value() == self._button_down)
+        """One reading of the button; acts on a gesture (short, double, long)."""
+        kind = self.button.poll(now_ms)
         if kind:
             self.press(kind, now_ms)
         return kind
@@ -189,24 +209,29 @@ class App:
             self.player.play(event["pattern"], self._last_t)
 
     def _open_log(self):
+        """A new log file; ``OPEN_MARKER`` names it until it is closed."""
+        import os
+
         from retrostride import logbook
 
         d = self.log_dir or logbook.LOG_DIR
         try:
-            import os
-
             os.mkdir(d)
         except OSError:
             pass  # already there
-        path = d + "/" + logbook.next_name(d) + logbook.LOG_SUFFIX
+        name = next_log_name() + logbook.LOG_SUFFIX
+        path = d + "/" + name
         stream = open(path, "wb")
         header = {
+            "session": name[: -len(logbook.LOG_SUFFIX)],
             "plan": self.plan.get("name", ""),
             "board": self.board.get("name", ""),
             "rate_hz": self.rate_hz,
             "app": VERSION,
         }
-        self.writer = logbook.Writer(stream, header)
+        self.writer = logbook.Writer(stream, header, max(1, min(255, 1000 // self.rate_hz)))
+        with open(d + "/OPEN", "w") as f:
+            f.write(name)
         self.log_path = path
         return stream
 
@@ -214,17 +239,19 @@ class App:
         """Start logging and coaching; session time 0 is ``now_ms`` (ticks)."""
         from retrostride.session import Session
 
-        self._stream = self._open_log()
+        self._open_log()
         self._t0 = now_ms
         self._k = 0
+        self._first = True  # the session's time 0 is its first sample's ODR time
         self._last_t = 0
         if self.plan_problem is not None:
             w = events.warning(0, "plan")
             w["detail"] = self.plan_problem
             self._sink(w)
-        self.coach = make_coach(self.plan, self._sink, self.rate_hz)
+        self.coach = make_coach(self.plan, self._sink)
         self.session = Session(self.rate_hz, self._sink, self.coach)
-        self.imu.flush()
+        while self.imu.read(self._buf, now_ms):
+            pass  # samples from before the start are not the session's
         self.running = True
         self.paused = False
 
@@ -235,34 +262,47 @@ class App:
         self.session.finish(self._last_t)
         self.session = None
         self.running = False
+        self.writer.close()
         self.writer = None
-        self._stream.close()
+        import os
+
+        try:
+            os.remove((self.log_dir or "/logs") + "/OPEN")
+        except OSError:
+            pass
 
     def pump(self, now_ms):
         """Read the IMU FIFO once and feed each sample to the session; returns the count.
 
-        Sample times come from the sample counter and the output data rate, not
-        from ``now_ms``: a late read does not shift them.
+        Sample times are the driver's, derived from the output data rate (not
+        from ``now_ms``: a late read does not shift them), made relative to the
+        session's first sample.
         """
         buf = self._buf
-        n = self.imu.read(buf)
+        n = self.imu.read(buf, now_ms)
         session = self.session
         if session is None or self.paused:
             return n
+        if n and self._first:
+            self._first = False
+            self._t0 = buf[0]
         tap = self.tap
-        rate = self.rate_hz
+        gyro = self.has_gyro
+        t0 = self._t0
         i = 0
         while i < n:
-            j = 6 * i
-            t = (self._k * 1000) // rate
+            j = _FIELDS * i
+            t = ticks_diff(buf[j], t0)
             self._k += 1
             self._last_t = t
             if tap is not None:
-                tap(t, buf[j], buf[j + 1], buf[j + 2], buf[j + 3], buf[j + 4], buf[j + 5])
-            if self.imu.has_gyro:
-                session.sample(t, buf[j], buf[j + 1], buf[j + 2], buf[j + 3], buf[j + 4], buf[j + 5])
+                tap(t, buf[j + 1], buf[j + 2], buf[j + 3], buf[j + 4], buf[j + 5], buf[j + 6])
+            if gyro:
+                session.sample(
+                    t, buf[j + 1], buf[j + 2], buf[j + 3], buf[j + 4], buf[j + 5], buf[j + 6]
+                )
             else:
-                session.sample(t, buf[j], buf[j + 1], buf[j + 2], None, None, None)
+                session.sample(t, buf[j + 1], buf[j + 2], buf[j + 3], None, None, None)
             i += 1
         return n
 
@@ -270,10 +310,13 @@ class App:
         """Haptics step: the player's level for this moment goes to the motor."""
         t = self._last_t if self.session is not None else ticks_diff(now_ms, self._t0)
         level = self.player.tick(t)
+        motor = self.motor
+        if motor is not None and self._motor_poll:
+            motor.poll(now_ms)
         if level != self.level:
             self.level = level
-            if self.motor is not None:
-                self.motor.set(level)
+            if motor is not None:
+                motor.set_level(level)
         return level
 
     def press(self, kind, now_ms):
@@ -297,8 +340,8 @@ class App:
         """One battery reading; below the threshold once: ``low_battery`` buzz and warning."""
         if self.battery is None or self.low_battery:
             return
-        mv = self.battery.millivolts()
-        if 0 < mv < _LOW_BATTERY_MV:
+        if self.battery.low():
+            mv = self.battery.last_mv
             self.low_battery = True
             t = self._last_t
             w = events.warning(t, "battery")
