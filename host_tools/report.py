@@ -427,7 +427,10 @@ def plot_compliance(s: Summary, path: Path) -> Path:
     ax.set_xlabel("interval number")
     ax.set_ylabel("steps in the asked direction (%)")
     ax.set_xticks(xs)
-    ax.set_xticklabels([f"{iv.index + 1}\n{iv.kind}" for iv in ivs], fontsize=8)
+    short = {"warmup": "warm", "backward": "back", "forward": "fwd", "cooldown": "cool"}
+    ax.set_xticklabels(
+        [f"{iv.index + 1}\n{short.get(iv.kind or '', iv.kind)}" for iv in ivs], fontsize=8
+    )
     ax.set_title(_title(s, "Compliance per interval"))
     if not ivs:
         ax.text(0.5, 0.5, "no interval asked for a direction", ha="center", transform=ax.transAxes)
