@@ -92,14 +92,15 @@ class GaitParams:
     """One runner's parameters for one gait and direction (see docs/simulator.md)."""
 
     cadence_spm: float
-    vert: float  # walking: loading peak A1; running: target peak upward accel (m/s^2)
-    vert2: float  # walking: push-off peak A2; running: heel-strike transient (m/s^2)
+    vert: float  # walking: loading peak; running: target peak upward accel (m/s^2)
+    vert2: float  # walking: push-off peak; running: heel-strike transient (m/s^2)
     ap: float  # antero-posterior amplitude (m/s^2)
     ml: float  # medio-lateral amplitude (m/s^2)
     pitch: float  # trunk pitch oscillation (rad), step frequency
     roll: float  # trunk roll oscillation (rad), stride frequency
     yaw: float  # pelvis/trunk yaw oscillation (rad), stride frequency
     event: float  # phase of the forward gait's other event: double support or duty
+    push_phase: float = 0.82  # walking: phase of the trailing leg's push-off peak
     flight_s: float = 0.0  # running only
     gamma: float = 1.0  # running stance skew (<1: hard landing)
     k: float = 1.0  # running stance shape exponent (solved from the peak)
@@ -187,14 +188,15 @@ def make_runner(rng: random.Random) -> Runner:
     walk_amp = _u(rng, 0.75, 1.3)
     walk_f = GaitParams(
         cadence_spm=cad_wf,
-        vert=walk_amp * _u(rng, 2.2, 3.8),
-        vert2=walk_amp * _u(rng, 1.6, 3.2),
-        ap=walk_amp * _u(rng, 1.0, 2.2),
-        ml=walk_amp * _u(rng, 0.8, 1.8),
-        pitch=deg(_u(rng, 1.0, 2.5)),
-        roll=deg(_u(rng, 2.0, 5.0)),
-        yaw=deg(_u(rng, 3.0, 7.0)),
+        vert=walk_amp * _u(rng, 1.8, 4.5),
+        vert2=walk_amp * _u(rng, 2.5, 5.5),
+        ap=walk_amp * _u(rng, 1.2, 2.6),
+        ml=walk_amp * _u(rng, 0.9, 2.0),
+        pitch=deg(_u(rng, 1.5, 4.0)),
+        roll=deg(_u(rng, 3.0, 7.0)),
+        yaw=deg(_u(rng, 4.0, 9.0)),
         event=ds,
+        push_phase=1.0 - _u(rng, 0.13, 0.2),
     )
     walk_b = GaitParams(
         cadence_spm=_clamp(cad_wf * _u(rng, 0.92, 1.08), 80, 130),
@@ -205,7 +207,8 @@ def make_runner(rng: random.Random) -> Runner:
         pitch=walk_f.pitch * _u(rng, 0.9, 1.3),
         roll=walk_f.roll * _u(rng, 0.9, 1.2),
         yaw=walk_f.yaw * _u(rng, 0.7, 1.0),
-        event=_clamp(ds * _u(rng, 1.05, 1.25), 0.15, 0.3),
+        event=_clamp(ds * _u(rng, 1.0, 1.1), 0.15, 0.3),
+        push_phase=walk_f.push_phase,
     )
     # running (spring-mass): Cavagna et al. 2011/2012, Wright & Weyand 2001
     cad_rf = _u(rng, 155, 186)
@@ -288,11 +291,14 @@ def forward_profile(
     """
     phi = u - math.floor(u)
     if gait == "walk":
-        a1, a2 = p.vert, p.vert2
-        s1, s2, s3 = 0.03, 0.045, 0.17
-        c = (a1 * s1 + a2 * s2) / s3  # the single-support trough cancels the peaks' area
-        av = a1 * _wgauss(phi, 0.06, s1) + a2 * _wgauss(phi, p.event, s2)
-        av -= c * _wgauss(phi, 0.6, s3)
+        # loading peak of the leading leg just after contact, push-off peak of the
+        # trailing leg just before it (the M-shaped ground reaction force), and the
+        # single-support trough whose area cancels both
+        a_load, a_push = p.vert, p.vert2
+        s1, s2, s3 = 0.035, 0.045, 0.16
+        c = (a_load * s1 + a_push * s2) / s3
+        av = a_load * _wgauss(phi, 0.05, s1) + a_push * _wgauss(phi, p.push_phase, s2)
+        av -= c * _wgauss(phi, 0.4, s3)
         aap = -p.ap * math.sin(2 * math.pi * phi - 0.3) + 0.3 * p.ap * math.sin(
             4 * math.pi * phi + 0.5
         )
@@ -532,6 +538,7 @@ class Options:
     range_g: float = 16.0
     clean: bool = False
     activities: bool = True  # stops, fidgeting and U-turns between bouts
+    uniform_mount_p: float = 0.25  # share of mountings that are any rotation at all
 
 
 DEFAULT_MINUTES = 3.0
@@ -558,7 +565,7 @@ def _interlude(
 
 def _turn(t: float, runner: Runner, rng: random.Random, gait: str) -> Turn:
     cadence = _u(rng, 95, 130) if gait == "walk" else _u(rng, 120, 160)
-    return Turn(t, runner, rng, _u(rng, 1.0, 2.0), cadence)
+    return Turn(t, runner, rng, _u(rng, 1.2, 2.2), cadence)
 
 
 def free_script(opts: Options, runner: Runner, rng: random.Random, total: float) -> list[Segment]:
@@ -695,9 +702,14 @@ def _clip_orientations() -> list[Mat]:
     return out
 
 
-def random_mounting(rng: random.Random) -> tuple[Mat, str]:
-    """Rotation body -> sensor (rows: sensor axes in body coordinates) and a description."""
-    if rng.random() < 0.25:
+def random_mounting(rng: random.Random, uniform_p: float = 0.25) -> tuple[Mat, str]:
+    """Rotation body -> sensor (rows: sensor axes in body coordinates) and a description.
+
+    With probability ``uniform_p`` any rotation at all; otherwise one of the 24 ways
+    a clip's axes can line up with the body (front, back, side, upside down, ...)
+    tilted by up to 30 degrees about a random axis.
+    """
+    if rng.random() < uniform_p:
         # uniformly random rotation (Shoemake's quaternion method)
         u1, u2, u3 = rng.random(), rng.random(), rng.random()
         a, b = math.sqrt(1 - u1), math.sqrt(u1)
@@ -761,7 +773,7 @@ class Sensor:
 
 
 def make_sensor(rng: random.Random, opts: Options) -> Sensor:
-    mount, text = random_mounting(rng)
+    mount, text = random_mounting(rng, opts.uniform_mount_p)
     if opts.clean:
         zero = (0.0, 0.0, 0.0)
         return Sensor(mount, text, zero, (1.0, 1.0, 1.0), 0.0, zero, 0.0, 0.0, 1e6)
@@ -837,7 +849,7 @@ def simulate(
         jitter = 0.0
         if sensor.jitter_ms:
             jitter = _clamp(noise.gauss(0.0, sensor.jitter_ms), -0.4 * period_ms, 0.4 * period_ms)
-        t_ms_true = n * period_ms + jitter
+        t_ms_true = max(0.0, n * period_ms + jitter)  # t_ms never negative
         t = t_ms_true / 1000.0
         si = max(0, bisect.bisect_right(seg_starts, t) - 1)
         seg = segs[si]
