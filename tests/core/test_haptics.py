@@ -169,7 +169,7 @@ def test_strength_scale_and_min_level():
 def test_binary_rendering_keeps_the_rhythm():
     for name in NAMES:
         analog = render(name)
-        binary = render(name, Player(binary=True))
+        binary = render(name, Player(binary=True, scale_pct=40, kick_ms=30))
         assert set(binary) <= {0, 255}
         assert [haptics.onoff(v) for v in analog] == [haptics.onoff(v) for v in binary]
 

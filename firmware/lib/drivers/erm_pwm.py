@@ -70,6 +70,16 @@ class ErmPwm:
         self.pwm.duty_u16(duty)
         return True
 
+    def poll(self, now_ms):
+        """Nothing to advance (same interface as the DRV2605L driver); ready at once."""
+        return True
+
+    def standby(self):
+        return self.set_level(0)
+
+    def wake(self):
+        return True
+
     def off(self):
         self.set_level(0)
 

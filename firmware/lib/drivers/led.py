@@ -27,6 +27,10 @@ class Led:
         self.set(level > 0)
         return True
 
+    def poll(self, now_ms):
+        """Nothing to advance (same interface as the motor drivers)."""
+        return True
+
     def on(self):
         self.set(True)
 

@@ -180,7 +180,7 @@ class Player:
                 v = min_level + raw * (top - min_level) // 255
                 lut[raw] = v if v > 0 else 1
         self._lut = lut
-        self._top = top
+        self._top = 255 if binary else top  # the kick level
         self.kick_ms = kick_ms
         self._cur = -1  # pattern playing, -1 when silent
         self._start = 0
