@@ -1,0 +1,153 @@
+"""Progression: the next plan from the history of sessions (a pure function).
+
+The guidance is to start with ~30 s backward and build up slowly. So a plan
+grows only after a session that was held well -- completed, nothing skipped,
+no fall, and at least ``GOOD_PCT`` % of steps in the asked direction -- and
+then by one notch: backward intervals ``step_s`` longer (15 s unless the plan's
+``progression`` extension says otherwise), or, when they are already at the
+limit, one more repeat of the block that holds them. A fall or poor compliance
+steps back one notch; anything in between holds. The result never goes beyond
+the caps (it always passes ``plan.validate`` with the same caps).
+
+``history`` is a list of ``session_end`` summaries, oldest first; only the
+sessions of this plan (same ``plan`` name) count.
+"""
+
+try:
+    from micropython import const
+except ImportError:  # CPython: const() is a plain identity there
+
+    def const(__expr):  # positional-only, like the stub's
+        return __expr
+
+
+import json
+
+from retrostride import plan as plans
+
+GOOD_PCT = const(80)
+POOR_PCT = const(60)
+_STEP_S = const(15)
+_MIN_BACK_S = const(15)
+_MIN_BACK_STEPS = const(20)
+_STEPS_PER_S = const(2)  # backward walking cadence, for step-counted blocks
+_MAX_REPEAT = const(10)
+
+
+def _copy(obj):
+    return json.loads(json.dumps(obj))
+
+
+def _rules(obj, cap_s, cap_steps):
+    cs, cn = plans.caps(obj, cap_s, cap_steps)
+    step_s = _STEP_S
+    max_s = cs
+    max_rep = _MAX_REPEAT
+    if "progression" in plans.extensions(obj):
+        p = obj.get("progression", {})
+        step_s = p.get("step_s", step_s)
+        max_s = min(cs, p.get("max_backward_s", cs))
+        max_rep = p.get("max_repeat", max_rep)
+    return step_s, max_s, cn, max_rep
+
+
+def _backward_leaves(blocks, out):
+    for b in blocks:
+        if "repeat" in b:
+            _backward_leaves(b["blocks"], out)
+        elif b["kind"] == "backward":
+            out.append(b)
+    return out
+
+
+def _repeats_with_backward(blocks, out):
+    for b in blocks:
+        if "repeat" in b:
+            if _backward_leaves(b["blocks"], []):
+                out.append(b)
+            _repeats_with_backward(b["blocks"], out)
+    return out
+
+
+def compliance_pct(summary):
+    """Mean per-interval compliance of a session (None when nothing was measured)."""
+    vals = [c for c in summary.get("compliance", ()) if isinstance(c, int)]
+    if not vals:
+        return None
+    return sum(vals) // len(vals)
+
+
+def verdict(summary):
+    """``"progress"``, ``"hold"`` or ``"back"`` for one session, and why."""
+    falls = summary.get("falls", 0) or 0
+    if falls:
+        return "back", "a fall last session"
+    c = compliance_pct(summary)
+    if c is not None and c < POOR_PCT:
+        return "back", "compliance " + str(c) + "% last session"
+    if not summary.get("completed", False):
+        return "hold", "last session was not completed"
+    if summary.get("skipped", 0):
+        return "hold", "intervals were skipped last session"
+    if c is None:
+        return "hold", "no steps measured last session"
+    if c < GOOD_PCT:
+        return "hold", "compliance " + str(c) + "% last session"
+    return "progress", "last session held well (" + str(c) + "%)"
+
+
+def _valid(obj, cap_s, cap_steps):
+    return not plans.validate(obj, cap_s, cap_steps)
+
+
+def _lengthen(obj, step_s, max_s, max_n, sign):
+    """Backward blocks one notch longer (sign 1) or shorter (-1); False if none moved."""
+    moved = False
+    for b in _backward_leaves(obj["blocks"], []):
+        if "seconds" in b:
+            s = b["seconds"]
+            v = max(min(s + step_s, max_s), s) if sign > 0 else max(s - step_s, min(s, _MIN_BACK_S))
+            if v != s:
+                b["seconds"] = v
+                moved = True
+        else:
+            s = b["steps"]
+            d = step_s * _STEPS_PER_S
+            v = max(min(s + d, max_n), s) if sign > 0 else max(s - d, min(s, _MIN_BACK_STEPS))
+            if v != s:
+                b["steps"] = v
+                moved = True
+    return moved
+
+
+def suggest(plan_obj, history, cap_s=None, cap_steps=None):
+    """``(next_plan, reason)``: the plan to run next given ``history`` (oldest first)."""
+    mine = [h for h in history if isinstance(h, dict) and h.get("plan") == plan_obj.get("name")]
+    if not mine:
+        return _copy(plan_obj), "hold: no sessions of this plan yet"
+    what, why = verdict(mine[-1])
+    step_s, max_s, max_n, max_rep = _rules(plan_obj, cap_s, cap_steps)
+    if what == "hold":
+        return _copy(plan_obj), "hold: " + why
+    new = _copy(plan_obj)
+    if what == "back":
+        if _lengthen(new, step_s, max_s, max_n, -1) and _valid(new, cap_s, cap_steps):
+            return new, "step back: " + why + "; backward intervals " + str(step_s) + " s shorter"
+        new = _copy(plan_obj)
+        for r in _repeats_with_backward(new["blocks"], []):
+            if r["repeat"] > 1:
+                r["repeat"] -= 1
+                if _valid(new, cap_s, cap_steps):
+                    return new, "step back: " + why + "; one repeat fewer"
+                r["repeat"] += 1
+        return _copy(plan_obj), "hold: " + why + " (already at the smallest plan)"
+    if _lengthen(new, step_s, max_s, max_n, 1) and _valid(new, cap_s, cap_steps):
+        return new, "progress: " + why + "; backward intervals " + str(step_s) + " s longer"
+    new = _copy(plan_obj)
+    for r in _repeats_with_backward(new["blocks"], []):
+        if r["repeat"] < max_rep:
+            r["repeat"] += 1
+            if _valid(new, cap_s, cap_steps):
+                return new, "progress: " + why + "; one more repeat"
+            r["repeat"] -= 1
+    return _copy(plan_obj), "hold: " + why + ", but the plan is at its caps"
