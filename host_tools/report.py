@@ -186,14 +186,22 @@ def _parse_time(value: Any) -> dt.datetime | None:
     return None
 
 
-START_KEYS = ("start", "started", "started_at", "start_time", "wall_start", "epoch_s", "unix_s")
+# Explicit starts first; then when the store received the log (the device has no wall clock,
+# so for weekly progress the day it was synced is the best date there is).
+START_KEYS = (
+    *("start", "started", "started_at", "start_time", "wall_start", "epoch_s", "unix_s"),
+    *("synced_at", "imported_at", "stored_at", "created_at", "synced", "imported"),
+)
 
 
 def start_time(
     events: Sequence[Event], session: dict[str, Any] | None = None
 ) -> dt.datetime | None:
     """When the session began, from the store's row or the session_start event, if known."""
-    sources: list[dict[str, Any]] = [session or {}]
+    row = session or {}
+    sources: list[dict[str, Any]] = [row]
+    if isinstance(row.get("header"), dict):
+        sources.append(row["header"])
     sources += [e for e in events if e.get("type") == "session_start"]
     for src in sources:
         for key in START_KEYS:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from host_tools.errors import CommandFailed, UsageError
-from host_tools.export import FORMATS, default_name, export
-from host_tools.report import load
+from host_tools.export import FALLBACK_START, FORMATS, default_name, export
+from host_tools.report import load, start_time
 
 
 def register(sub: Any) -> None:
@@ -35,6 +36,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"unknown format {args.fmt!r}; choose one of {', '.join(FORMATS)}.")
     loaded = load(args.session, args.db, args.events)
     data = export(loaded.events, fmt, loaded.session_id, loaded.row)
+    if fmt != "csv" and start_time(loaded.events, loaded.row) is None:
+        print(
+            f"note: session {loaded.session_id} has no wall-clock start; its times count from "
+            f"{FALLBACK_START:%Y-%m-%d}.",
+            file=sys.stderr,
+        )
     out: Path = args.out or default_name(loaded.session_id, fmt)
     try:
         out.write_bytes(data)
