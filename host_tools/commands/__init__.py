@@ -8,4 +8,16 @@ A module's ``register`` adds its parser and sets ``handler`` to a function
 :class:`host_tools.errors.CommandFailed` (exit 1) with one clear sentence.
 """
 
-COMMANDS: tuple[str, ...] = ("replay", "eval_cmd", "vdev", "flash", "report", "export", "simulate")
+COMMANDS: tuple[str, ...] = (
+    "replay",
+    "eval_cmd",
+    "vdev",
+    "flash",
+    "report",
+    "export",
+    "simulate",
+    "import_cmd",
+    "sessions",
+    "events_cmd",
+    "plan",
+)

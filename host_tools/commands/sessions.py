@@ -1,0 +1,41 @@
+"""``retrostride sessions``: the stored sessions, as a table or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from host_tools.commands.import_cmd import add_db_option, open_store
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "sessions",
+        help="list the stored sessions",
+        description="Lists the sessions in the database, oldest first.",
+    )
+    add_db_option(p)
+    p.add_argument("--json", action="store_true", help="a JSON array of objects (with 'id')")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        rows = store.sessions()
+    if args.json:
+        sys.stdout.write(json.dumps(rows, separators=(",", ":")) + "\n")
+        return 0
+    if not rows:
+        print("no sessions stored yet: run 'retrostride sync --port PORT' or 'retrostride import'.")
+        return 0
+    print(f"{'id':>4}  {'session':<20} {'start':<20} {'plan':<16} {'steps':>6} {'back s':>7}")
+    for r in rows:
+        back = "" if r["backward_s"] is None else f"{r['backward_s']:.0f}"
+        mark = "  (damaged)" if r["damaged"] else ""
+        print(
+            f"{r['id']:>4}  {r['device_session'] or '-'!s:<20} {r['start'] or '-'!s:<20} "
+            f"{r['plan'] or '-'!s:<16} {r['steps']:>6} {back:>7}{mark}"
+        )
+    return 0
