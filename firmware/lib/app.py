@@ -44,6 +44,7 @@ _BATTERY_MS = const(60000)
 _LIGHT_SLEEP_AFTER_MS = const(60000)  # idle (no session) before light sleeping
 _DEEP_SLEEP_AFTER_MS = const(600000)  # idle before deep sleep (button wakes)
 _LIGHT_SLEEP_MS = const(200)
+_POWER_MS = const(1000)
 _MAX_BURST = const(32)  # samples per FIFO read (the drivers' MAX_BATCH)
 _FIELDS = const(7)  # t_ms, ax, ay, az, gx, gy, gz per sample (drivers.imu.FIELDS)
 
@@ -350,6 +351,35 @@ class App:
             self._sink(events.buzz(t, "low_battery"))
 
 
+    def power(self, now_ms):
+        """Idle policy (no session): short light-sleep naps, later deep sleep.
+
+        Deep sleep is armed to wake on the button (``esp32.wake_on_ext0``); on
+        a board nothing runs after it (the chip restarts from ``boot.py``).
+        Returns what it did: None, ``"light"`` or ``"deep"``.
+        """
+        import machine
+
+        if self.session is not None:
+            self._idle_since = now_ms
+            return None
+        idle = ticks_diff(now_ms, self._idle_since)
+        if idle > _DEEP_SLEEP_AFTER_MS and self.button is not None:
+            b = self.board["button"]
+            try:
+                import esp32
+
+                esp32.wake_on_ext0(machine.Pin(b["pin"]), 0 if b.get("active_low", True) else 1)
+            except ImportError:
+                pass  # the fake machine has no esp32 module
+            machine.deepsleep()
+            return "deep"
+        if idle > _LIGHT_SLEEP_AFTER_MS:
+            machine.lightsleep(_LIGHT_SLEEP_MS)
+            return "light"
+        return None
+
+
 # -- asyncio tasks: a board only (the virtual device calls pump/tick itself) ------------
 
 
@@ -371,47 +401,21 @@ async def _button_task(app):
         await asyncio.sleep_ms(_BUTTON_MS)
 
 
-async def _power_task(app):
-    """Idle (no session): light sleep in short naps, then deep sleep woken by the button."""
+async def run(app):
+    """Every task of the app, forever (``asyncio.run(run(app))``)."""
     import asyncio
     import time
 
     import machine
 
-    app._idle_since = time.ticks_ms()
-    while True:
-        await asyncio.sleep_ms(1000)
-        if app.session is not None:
-            app._idle_since = time.ticks_ms()
-            continue
-        idle = time.ticks_diff(time.ticks_ms(), app._idle_since)
-        if idle > _DEEP_SLEEP_AFTER_MS and app.button is not None:
-            try:
-                import esp32
-
-                esp32.wake_on_ext0(
-                    machine.Pin(app.board["button"]["pin"]),
-                    0 if app.board["button"].get("active_low", True) else 1,
-                )
-            except ImportError:
-                pass
-            machine.deepsleep()
-        elif idle > _LIGHT_SLEEP_AFTER_MS:
-            machine.lightsleep(_LIGHT_SLEEP_MS)
-
-
-async def run(app):
-    import asyncio
-
-    import machine
-
     wdt = machine.WDT(timeout=_WDT_MS)
+    app._idle_since = time.ticks_ms()
     tasks = [
         asyncio.create_task(_every(_PUMP_MS, app.pump)),
         asyncio.create_task(_every(_HAPTIC_MS, app.tick)),
         asyncio.create_task(_every(_WDT_FEED_MS, lambda now: wdt.feed())),
         asyncio.create_task(_every(_BATTERY_MS, app.check_battery)),
-        asyncio.create_task(_power_task(app)),
+        asyncio.create_task(_every(_POWER_MS, app.power)),
     ]
     if app.button is not None:
         tasks.append(asyncio.create_task(_button_task(app)))

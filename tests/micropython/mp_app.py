@@ -1,0 +1,194 @@
+"""The app wiring inside real MicroPython, on the fake machine with a register-level IMU.
+
+Each test builds the real ``app.App`` from a board dict over the fake ``machine``
+(``/fakes``, from host_tools/vdev/mp): the MPU-6050 fake's FIFO is fed, the app
+pumps it into the core, and the session log it writes is decoded with the
+core's own reader.
+"""
+
+import json
+import os
+
+import machine
+from fake_mpu6050 import FakeMPU6050
+
+import app
+from retrostride import logbook
+
+BOARD = {
+    "name": "test-devkitc-gy521",
+    "chip": "esp32",
+    "i2c": {"id": 0, "scl": 22, "sda": 21, "freq": 400000},
+    "imu": {"kind": "mpu6050", "addr": 104, "axes": "xyz"},
+    "haptic": {"kind": "erm_pwm", "pin": 25},
+    "button": {"pin": 0, "active_low": True},
+    "battery": {"pin": 35, "divider": 2},
+    "led": 2,
+}
+PLAN = {
+    "version": 1,
+    "name": "Short",
+    "blocks": [{"kind": "warmup", "seconds": 2}, {"kind": "backward", "seconds": 3}],
+}
+BTN = 0
+BAT = 35
+
+
+def _fresh(plan_text=None):
+    machine.reset_fakes()
+    for d in ("/logs",):
+        try:
+            for name in os.listdir(d):
+                os.remove(d + "/" + name)
+        except OSError:
+            pass
+    chip = FakeMPU6050(104)
+    machine.attach_i2c(chip)
+    machine.set_pin(BTN, 1)  # released (active low)
+    _battery_mv(4000)
+    return chip, app.App(BOARD, plan_text)
+
+
+def _battery_mv(mv):
+    full = machine.ADC._FULL_UV[machine.ADC.ATTN_11DB]
+    machine.set_adc(BAT, (mv // 2) * 1000 * 65535 // full)
+
+
+def _log(a):
+    with open(a.log_path, "rb") as f:
+        return logbook.read(f.read())
+
+
+def _walk(chip, a, seconds, t0=0):
+    """A plain up-down bounce at 2 steps/s pushed sample by sample, pumped every 40 ms."""
+    n = seconds * 100
+    for k in range(n):
+        phase = k % 50
+        az = 9806 + (4000 if phase < 8 else -1500)
+        chip.push(300, 0, az, 0, 0, 0)
+        if k % 4 == 3:
+            a.pump(t0 + 10 * k)
+            a.tick(t0 + 10 * k)
+    while a.pump(t0 + 10 * n):
+        pass
+
+
+def test_a_session_over_the_fifo_is_logged_and_decodes_to_the_coach_events():
+    chip, a = _fresh(json.dumps(PLAN))
+    assert a.rate_hz == 100 and a.plan["name"] == "Short" and a.plan_problem is None
+    a.start_session(0)
+    _walk(chip, a, 6)
+    assert a._k == 600  # every sample pushed reached the session, none twice
+    a.stop_session()
+    header, events, report = _log(a)
+    assert report["records_dropped"] == 0
+    assert header["plan"] == "Short" and header["board"] == "test-devkitc-gy521"
+    types = [e["type"] for e in events]
+    assert types[0] == "session_start" and types[-1] == "session_end"
+    kinds = [e["kind"] for e in events if e["type"] == "interval"]
+    assert kinds == ["warmup", "backward"]
+    assert [e["t_ms"] for e in events if e["type"] == "interval"] == [0, 2000]
+    assert "OPEN" not in os.listdir("/logs")  # closed cleanly
+
+
+def test_every_buzz_event_reaches_the_player_and_the_motor():
+    chip, a = _fresh(json.dumps(PLAN))
+    a.start_session(0)
+    levels = []
+    for k in range(40):
+        chip.push(0, 0, 9806, 0, 0, 0)
+        a.pump(10 * k)
+        levels.append(a.tick(10 * k))
+    assert a.player.playing is not None or max(levels) > 0
+    assert max(levels) > 0  # the start buzz drove the motor
+    assert machine.pwms[25].duty_u16() > 0 or levels[-1] == 0
+
+
+def test_a_damaged_plan_file_falls_back_to_the_default_with_a_log_entry():
+    chip, a = _fresh('{"version": 1, "name": "broken", "blocks": [')
+    assert a.plan["name"] == "Safe default (intro)"
+    a.start_session(0)
+    for k in range(8):
+        chip.push(0, 0, 9806, 0, 0, 0)
+    a.pump(80)
+    a.stop_session()
+    _, events, _ = _log(a)
+    first = events[0]
+    assert first["type"] == "warning" and first["reason"] == "plan"
+    assert "not valid JSON" in first["detail"]
+
+
+def test_button_short_starts_then_pauses_and_long_stops():
+    chip, a = _fresh(json.dumps(PLAN))
+    t = 0
+    seen = []
+
+    def hold(ms, level):
+        nonlocal t
+        machine.set_pin(BTN, level)
+        end = t + ms
+        while t < end:
+            chip.push(0, 0, 9806, 0, 0, 0)
+            a.pump(t)
+            kind = a.poll_button(t)
+            if kind:
+                seen.append(kind)
+            t += 10
+
+    hold(100, 1)  # released at start (a button held at boot is not a press)
+    hold(100, 0)  # a short press
+    hold(500, 1)
+    assert seen == ["short"] and a.session is not None and not a.paused
+    hold(100, 0)
+    hold(500, 1)
+    assert seen == ["short", "short"] and a.paused
+    hold(1200, 0)  # long press: stop
+    hold(100, 1)
+    assert seen[-1] == "long" and a.session is None
+    _, events, _ = _log(a)
+    assert events[-1]["type"] == "session_end"
+
+
+def test_low_battery_buzzes_and_warns_once():
+    chip, a = _fresh(json.dumps(PLAN))
+    a.start_session(0)
+    a.check_battery(0)
+    _battery_mv(3000)
+    a.check_battery(60000)
+    a.check_battery(120000)
+    a.stop_session()
+    _, events, _ = _log(a)
+    buzzes = [e for e in events if e["type"] == "buzz" and e["pattern"] == "low_battery"]
+    warnings = [e for e in events if e["type"] == "warning" and e["reason"] == "battery"]
+    assert len(buzzes) == 1 and len(warnings) == 1
+    assert 2900 <= warnings[0]["mv"] <= 3100
+
+
+def test_idle_light_sleeps_then_deep_sleeps_but_never_during_a_session():
+    chip, a = _fresh(json.dumps(PLAN))
+    a._idle_since = 0
+    assert a.power(30000) is None
+    assert a.power(61000) == "light"
+    a.start_session(61000)
+    assert a.power(700000) is None
+    a.stop_session()
+    try:
+        a.power(700000 + 600001)
+    except SystemExit:  # the fake's deepsleep: nothing runs after it on a board
+        pass
+    assert machine.sleeps[0] == ("light", 200)
+    assert machine.sleeps[-1][0] == "deep"
+
+
+def test_the_periodic_tasks_call_their_step_and_yield_instead_of_sleeping():
+    # The webassembly port has no asyncio.run (its asyncio rides the JS event loop),
+    # so the task coroutine is stepped by hand: each step calls the method once and
+    # then yields to the scheduler (asyncio.sleep_ms) rather than blocking.
+    chip, a = _fresh(json.dumps(PLAN))
+    a.start_session(0)
+    calls = []
+    task = app._every(40, calls.append)
+    for _ in range(3):
+        task.send(None)
+    assert len(calls) == 3
+    assert machine.sleeps == []
