@@ -9,10 +9,10 @@ core's own reader.
 import json
 import os
 
+import app
 import machine
 from fake_mpu6050 import FakeMPU6050
 
-import app
 from retrostride import logbook
 
 BOARD = {
@@ -108,7 +108,7 @@ def test_a_damaged_plan_file_falls_back_to_the_default_with_a_log_entry():
     chip, a = _fresh('{"version": 1, "name": "broken", "blocks": [')
     assert a.plan["name"] == "Safe default (intro)"
     a.start_session(0)
-    for k in range(8):
+    for _k in range(8):
         chip.push(0, 0, 9806, 0, 0, 0)
     a.pump(80)
     a.stop_session()
@@ -150,7 +150,7 @@ def test_button_short_starts_then_pauses_and_long_stops():
 
 
 def test_low_battery_buzzes_and_warns_once():
-    chip, a = _fresh(json.dumps(PLAN))
+    _chip, a = _fresh(json.dumps(PLAN))
     a.start_session(0)
     a.check_battery(0)
     _battery_mv(3000)
@@ -165,14 +165,14 @@ def test_low_battery_buzzes_and_warns_once():
 
 
 def test_idle_light_sleeps_then_deep_sleeps_but_never_during_a_session():
-    chip, a = _fresh(json.dumps(PLAN))
+    _chip, a = _fresh(json.dumps(PLAN))
     a._idle_since = 0
     assert a.power(30000) is None
     assert a.power(61000) == "light"
     a.start_session(61000)
     assert a.power(700000) is None
     a.stop_session()
-    try:
+    try:  # noqa: SIM105 (no contextlib in MicroPython)
         a.power(700000 + 600001)
     except SystemExit:  # the fake's deepsleep: nothing runs after it on a board
         pass
@@ -184,7 +184,7 @@ def test_the_periodic_tasks_call_their_step_and_yield_instead_of_sleeping():
     # The webassembly port has no asyncio.run (its asyncio rides the JS event loop),
     # so the task coroutine is stepped by hand: each step calls the method once and
     # then yields to the scheduler (asyncio.sleep_ms) rather than blocking.
-    chip, a = _fresh(json.dumps(PLAN))
+    _chip, a = _fresh(json.dumps(PLAN))
     a.start_session(0)
     calls = []
     task = app._every(40, calls.append)
