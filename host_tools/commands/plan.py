@@ -1,0 +1,126 @@
+"""``retrostride plan``: check a workout plan, and suggest the next one from history.
+
+``plan validate`` runs the firmware core's own validator, so a plan it passes
+is one the device accepts. ``plan next`` runs the core's progression rules over
+the session summaries stored by ``sync``/``import``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from host_tools.errors import CommandFailed, UsageError
+from retrostride import plan as plans
+from retrostride import progression
+
+BUNDLED = Path(__file__).resolve().parent.parent / "plans"
+DEFAULT_PLAN = BUNDLED / "intro.json"
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "plan",
+        help="validate a workout plan or suggest the next one",
+        description="Workout plans (JSON, version 1). 'validate' checks one; 'next' suggests "
+        "the next plan from the stored sessions.",
+    )
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    v = actions.add_parser("validate", help="check a plan; exit 2 with one line per problem")
+    v.add_argument("plan", type=Path, metavar="PLAN.json")
+    v.add_argument(
+        "--cap-s",
+        type=int,
+        default=None,
+        help=f"cap on one backward stretch, seconds (default {plans.DEFAULT_BACKWARD_S})",
+    )
+    v.set_defaults(handler=run_validate)
+    n = actions.add_parser("next", help="suggest the next plan from the stored sessions")
+    n.add_argument("--db", type=Path, default=None, help="session database (default: user data)")
+    n.add_argument(
+        "--plan", type=Path, default=None, help="the current plan (default: bundled intro)"
+    )
+    n.add_argument("--out", type=Path, default=None, help="write the plan here, not stdout")
+    n.set_defaults(handler=run_next)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot read plan {path}: {e.strerror or e}.") from e
+    except UnicodeDecodeError as e:
+        raise UsageError(f"{path} is not a UTF-8 text plan.") from e
+
+
+def problems_of(text: str, cap_s: int | None = None) -> list[str]:
+    """Every problem with a plan's text; empty when the device would accept it."""
+    try:
+        plans.load(text, cap_s)
+    except plans.PlanError as e:
+        return list(e.problems)
+    return []
+
+
+def describe(obj: dict[str, Any]) -> str:
+    flat = plans.flatten(obj)
+    total = sum(s for _, s, _ in flat)
+    back = sum(s for k, s, _ in flat if k == "backward")
+    back_steps = sum(n for k, _, n in flat if k == "backward")
+    extra = f" + {back_steps} steps" if back_steps else ""
+    return (
+        f"{obj['name']!r}: {len(flat)} intervals, {total // 60} min {total % 60} s timed, "
+        f"{back} s backward{extra}"
+    )
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    if args.cap_s is not None and not 0 < args.cap_s <= plans.HARD_BACKWARD_S:
+        raise UsageError(f"--cap-s must be between 1 and {plans.HARD_BACKWARD_S}.")
+    text = _read(args.plan)
+    problems = problems_of(text, args.cap_s)
+    if problems:
+        for p in problems:
+            print(f"{args.plan}: {p}", file=sys.stderr)
+        return 2
+    print(f"{args.plan}: valid, {describe(json.loads(text))}")
+    return 0
+
+
+def _summaries(db: Path | None) -> list[dict[str, Any]]:
+    from host_tools.store import Store, default_db_path
+
+    path = db if db is not None else default_db_path()
+    if not path.exists():
+        if db is not None:
+            raise UsageError(f"no session database at {path}.")
+        return []
+    try:
+        with Store(path) as store:
+            return store.session_summaries()
+    except Exception as e:  # sqlite3.DatabaseError and friends: one sentence, not a traceback
+        raise CommandFailed(f"cannot read the session database {path}: {e}.") from e
+
+
+def run_next(args: argparse.Namespace) -> int:
+    path = args.plan if args.plan is not None else DEFAULT_PLAN
+    text = _read(path)
+    problems = problems_of(text)
+    if problems:
+        raise UsageError(f"{path}: {'; '.join(problems)}.")
+    current = json.loads(text)
+    history = _summaries(args.db)
+    new, reason = progression.suggest(current, history)
+    out = json.dumps(new, indent=2) + "\n"
+    if args.out is not None:
+        try:
+            args.out.write_text(out, encoding="utf-8")
+        except OSError as e:
+            raise CommandFailed(f"cannot write {args.out}: {e.strerror or e}.") from e
+    else:
+        sys.stdout.write(out)
+    print(f"{reason}. Next: {describe(new)}", file=sys.stderr)
+    return 0

@@ -1,0 +1,106 @@
+"""``retrostride plan validate`` / ``plan next``: exit codes, one line per problem, progression."""
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RETROSTRIDE = Path(sys.executable).with_name("retrostride")
+PLANS = Path(__file__).resolve().parents[2] / "host_tools" / "plans"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(RETROSTRIDE), "plan", *args], capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.mark.parametrize("name", ["intro", "treadmill", "stage2", "stage3"])
+def test_bundled_plans_are_valid(name):
+    result = run("validate", str(PLANS / f"{name}.json"))
+    assert result.returncode == 0, result.stderr
+    assert "valid" in result.stdout
+
+
+def test_problems_one_per_line_and_exit_2(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "name": "x",
+                "blocks": [
+                    {"kind": "warmup", "seconds": 60},
+                    {"repeat": 2, "blocks": [{"kind": "backward", "seconds": 0, "speed": 3}]},
+                ],
+                "colour": "red",
+            }
+        )
+    )
+    result = run("validate", str(bad))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"{bad}: colour: unknown key",
+        f"{bad}: blocks[1].blocks[0].speed: unknown key",
+        f"{bad}: blocks[1].blocks[0].seconds: must be > 0",
+    ]
+
+
+def test_backward_cap_is_configurable(tmp_path):
+    long = tmp_path / "long.json"
+    long.write_text('{"version": 1, "name": "x", "blocks": [{"kind": "backward", "seconds": 50}]}')
+    assert run("validate", str(long)).returncode == 0
+    result = run("validate", str(long), "--cap-s", "45")
+    assert result.returncode == 2 and "above the cap of 45" in result.stderr
+
+
+def test_not_json_and_missing_file(tmp_path):
+    bad = tmp_path / "x.json"
+    bad.write_text("{")
+    result = run("validate", str(bad))
+    assert result.returncode == 2 and "not valid JSON" in result.stderr
+    result = run("validate", str(tmp_path / "none.json"))
+    assert result.returncode == 2 and "cannot read plan" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_next_without_history_holds(tmp_path):
+    result = run("next", "--db", str(tmp_path / "missing.db"))
+    assert result.returncode == 2 and "no session database" in result.stderr
+    out = tmp_path / "next.json"
+    result = run("next", "--plan", str(PLANS / "intro.json"), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text()) == json.loads((PLANS / "intro.json").read_text())
+
+
+def test_next_progresses_from_a_stored_session(tmp_path):
+    store = pytest.importorskip("host_tools.store")
+    logbook = pytest.importorskip("retrostride.logbook")
+    buf = io.BytesIO()
+    w = logbook.Writer(buf, {"session": "s1", "plan": "Reverse intro"})
+    w.append({"type": "session_start", "t_ms": 0, "plan": "Reverse intro"})
+    w.append(
+        {
+            "type": "session_end",
+            "t_ms": 1320000,
+            "plan": "Reverse intro",
+            "steps": 3000,
+            "backward_steps": 400,
+            "backward_s": 170,
+            "compliance": [98, 91, 95, 90, 92, 88, 94, 90, 93, 91, 95, 92, 96, 99],
+            "completed": True,
+            "falls": 0,
+            "skipped": 0,
+        }
+    )
+    db = tmp_path / "s.db"
+    with store.Store(db) as s:
+        s.add(buf.getvalue(), "test")
+    result = run("next", "--db", str(db), "--plan", str(PLANS / "intro.json"))
+    assert result.returncode == 0, result.stderr
+    new = json.loads(result.stdout)
+    assert new["blocks"][1]["blocks"][0] == {"kind": "backward", "seconds": 45}
+    assert result.stderr.startswith("progress: last session held well")
