@@ -417,6 +417,9 @@ class Fidget(Still):
 class Locomotion(Segment):
     """Steps of one gait and direction; ends at ``t_end`` or after ``n_steps``."""
 
+    gait: str
+    direction: str
+
     def __init__(
         self,
         t0: float,
@@ -430,9 +433,26 @@ class Locomotion(Segment):
         cadence_factor: float = 1.0,
         label: str | None = None,
         ramp_out: bool = True,
+        after: Segment | None = None,
     ) -> None:
         lean = math.radians(_u(rng, *runner.lean_deg))
         super().__init__(t0, t0, lean)
+        # The step in flight when the previous activity ended is finished first:
+        # the next contact comes when that step would have ended, not at t0.
+        self.lead: Locomotion | None = None
+        first = t0
+        if isinstance(after, Locomotion) and after.starts:
+            end_of_step = after.starts[-1] + after.periods[-1]
+            if end_of_step > t0:
+                self.lead = after
+                first = end_of_step
+        self.ramp_in = not (
+            isinstance(after, Locomotion)
+            and not isinstance(after, Turn)
+            and after.gait == gait
+            and after.direction == direction
+        )
+        self.cadence_factor = cadence_factor
         self.label = label or f"{gait}_{direction}"
         self.gait = gait
         self.direction = direction
@@ -442,7 +462,7 @@ class Locomotion(Segment):
         self.starts: list[float] = []
         self.periods: list[float] = []
         self.amps: list[float] = []
-        t = t0
+        t = first
         drift = 0.0
         i = 0
         while True:
@@ -467,11 +487,13 @@ class Locomotion(Segment):
             return
         i = bisect.bisect_right(self.starts, t) - 1
         if i < 0:
+            if self.lead is not None:
+                self.lead.state(t, kin)
             return
         period = self.periods[i]
         u = i + (t - self.starts[i]) / period
         n = len(self.starts)
-        env = min(1.0, 0.55 + 0.45 * u / 1.5)
+        env = min(1.0, 0.55 + 0.45 * u / 1.5) if self.ramp_in else 1.0
         if self.ramp_out:
             env = min(env, 0.55 + 0.45 * (n - u) / 1.0)
         scale = self.scale * self.amps[i] * env
@@ -492,7 +514,13 @@ class Turn(Locomotion):
     """A U-turn: yaw through pi over ``duration`` with a few small walking steps."""
 
     def __init__(
-        self, t0: float, runner: Runner, rng: random.Random, duration: float, cadence: float
+        self,
+        t0: float,
+        runner: Runner,
+        rng: random.Random,
+        duration: float,
+        cadence: float,
+        after: Segment | None = None,
     ) -> None:
         factor = cadence / runner.walk_forward.cadence_spm
         super().__init__(
@@ -506,6 +534,7 @@ class Turn(Locomotion):
             cadence_factor=factor,
             label="turn",
             ramp_out=False,
+            after=after,
         )
         self.turn_sign = rng.choice((-1.0, 1.0))
         self.speed = _u(rng, 0.2, 0.6)  # m/s along the arc
@@ -557,15 +586,17 @@ def _interlude(
         dur = _u(rng, 3.0, 8.0)
         segs.append(Fidget(t, t + dur, lean, rng))
     elif r < 0.85 and allow_turn:
-        segs.append(_turn(t, runner, rng, gait))
+        segs.append(_turn(t, runner, rng, gait, segs[-1]))
     else:
         return t
     return segs[-1].t1
 
 
-def _turn(t: float, runner: Runner, rng: random.Random, gait: str) -> Turn:
+def _turn(
+    t: float, runner: Runner, rng: random.Random, gait: str, after: Segment | None = None
+) -> Turn:
     cadence = _u(rng, 95, 130) if gait == "walk" else _u(rng, 120, 160)
-    return Turn(t, runner, rng, _u(rng, 1.2, 2.2), cadence)
+    return Turn(t, runner, rng, _u(rng, 1.2, 2.2), cadence, after)
 
 
 def free_script(opts: Options, runner: Runner, rng: random.Random, total: float) -> list[Segment]:
@@ -575,13 +606,15 @@ def free_script(opts: Options, runner: Runner, rng: random.Random, total: float)
     direction = "backward" if opts.direction == "backward" else "forward"
     while t < total:
         bout = _u(rng, 15.0, 40.0)
-        segs.append(Locomotion(t, runner, opts.gait, direction, rng, t_end=t + bout))
+        segs.append(
+            Locomotion(t, runner, opts.gait, direction, rng, t_end=t + bout, after=segs[-1])
+        )
         t = segs[-1].t1
         if opts.direction == "mixed":
             nxt = "backward" if direction == "forward" else "forward"
             r = rng.random()
             if r < 0.5:
-                segs.append(_turn(t, runner, rng, opts.gait))
+                segs.append(_turn(t, runner, rng, opts.gait, segs[-1]))
                 t = segs[-1].t1
             elif r < 0.75 and opts.activities:
                 t = _interlude(segs, t, runner, rng, opts.gait, False)
@@ -623,7 +656,26 @@ def plan_script(
             direction = "backward" if opts.direction == "backward" else "forward"
         left = steps
         if direction != facing:
-            turn = _turn(t, runner, rng, gait)
+            prev = segs[-1] if segs else None
+            if isinstance(prev, Locomotion) and not isinstance(prev, Turn):
+                # the runner feels the buzz and keeps going a moment before turning round
+                cont = Locomotion(
+                    t,
+                    runner,
+                    prev.gait,
+                    prev.direction,
+                    rng,
+                    t_end=t + _u(rng, 0.3, 1.0) if end is None else min(t + _u(rng, 0.3, 1.0), end),
+                    scale=prev.scale,
+                    cadence_factor=prev.cadence_factor,
+                    ramp_out=False,
+                    after=prev,
+                )
+                segs.append(cont)
+                t = cont.t1
+                if left:
+                    left = max(1, left - len(cont.contacts))
+            turn = _turn(t, runner, rng, gait, segs[-1] if segs else None)
             if end is not None:
                 turn.t1 = min(turn.t1, end)
             segs.append(turn)
@@ -645,6 +697,7 @@ def plan_script(
                 scale=scale,
                 cadence_factor=cad,
                 ramp_out=False,
+                after=segs[-1] if segs else None,
             )
         )
         t = segs[-1].t1
