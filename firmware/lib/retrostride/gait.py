@@ -56,6 +56,9 @@ class GaitClassifier:
         self._vote = 0
         self._dir = UNKNOWN
         self._count = 0  # steps in this bout
+        self.shift_f = 0  # best circular shift against the forward template
+        self.shift_b = 0  # ... against the reversed template
+        self.shift_ms = 0  # contact time minus the detector's peak time, ms
         self.score = 0  # last stride's score: > 0 forward-like, < 0 backward-like
 
     def stride_vector(self, i_end, length):
@@ -111,8 +114,10 @@ class GaitClassifier:
                 k += 1
             if cf > best_f:
                 best_f = cf
+                self.shift_f = s
             if cb > best_b:
                 best_b = cb
+                self.shift_b = s
             s += 1
         return (best_f - best_b) >> 8
 
@@ -162,8 +167,9 @@ class GaitClassifier:
             margin = -vote
         else:
             margin = 0
-        # the detector dates later contacts with this bout's direction
-        d.contact_shift_ms = (
+        # the contact sits at a different place relative to the vertical peak
+        # when walking backward (toe first) than forward (heel first)
+        self.shift_ms = (
             gait_model.SHIFT_BACKWARD_MS if self._dir == BACKWARD else gait_model.SHIFT_FORWARD_MS
         )
         confidence = 50 + (margin * 50) // gait_model.CONFIDENT

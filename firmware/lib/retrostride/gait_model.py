@@ -4,13 +4,13 @@ Fitted on: ipol-gait subjects 1,2,3,4,5, forward + reversed. Do not edit by hand
 """
 
 TEMPLATE = (
-    65, 42, 9, 14, 33, 7, -34, -47,
-    -47, -48, -46, -42, -25, 9, 39, 77,
-    127, 10, -23, 19, 21, -17, -47, -52,
-    -46, -40, -35, -29, -10, 18, 34, 64,
+    53, 25, 8, 20, 27, -1, -32, -42,
+    -42, -43, -43, -40, -22, 8, 35, 75,
+    127, 11, -18, 16, 17, -20, -49, -51,
+    -45, -38, -33, -24, -2, 26, 38, 61,
 )
-LEAK_SHIFT = 1
-HYSTERESIS = 200
-CONFIDENT = 400
-SHIFT_FORWARD_MS = 100
-SHIFT_BACKWARD_MS = -110
+LEAK_SHIFT = 3
+HYSTERESIS = 0
+CONFIDENT = 800
+SHIFT_FORWARD_MS = 80
+SHIFT_BACKWARD_MS = -210

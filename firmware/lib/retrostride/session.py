@@ -65,7 +65,7 @@ class Session:
         cadence = (60000 + interval // 2) // interval if interval > 0 else 0
         direction, gait, confidence = self.classifier.classify(i_peak, i_prev, cadence)
         step = events.step(
-            t_contact,
+            t_contact + self.classifier.shift_ms,
             events.DIRECTIONS[direction],
             events.GAITS[gait],
             cadence,

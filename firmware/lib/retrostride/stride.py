@@ -38,8 +38,7 @@ _MIN_PEAK = const(1200)  # mm/s^2 above gravity: below this nothing is a step
 _PEAK_FRACTION = const(40)  # % of the typical step peak a candidate must reach
 _MIN_STEP_MS = const(200)  # 300 spm: faster than any runner
 _MAX_STEP_MS = const(1500)  # 40 spm: slower is not walking
-_CONFIRM_MS = const(90)  # a peak stands once nothing higher came for this long
-_ONSET_LOOKBACK_MS = const(200)
+_CONFIRM_MS = const(150)  # a peak stands once nothing higher came for this long
 
 
 class StepDetector:
@@ -73,7 +72,6 @@ class StepDetector:
         self._interval = 0  # recent step interval, ms (0: no rhythm yet)
         self._held_i = -1  # first peak of a possible bout, waiting for a second
         self._held_t = -1
-        self.contact_shift_ms = 0  # contact minus first peak; the classifier sets it
 
     def feed(self, t_ms, ax, ay, az, gx, gy, gz):
         """One sample (ints; gyro may be None). Returns nothing; steps go to on_step."""
@@ -187,23 +185,11 @@ class StepDetector:
         self._typical = (self._typical + peak_v) >> 1
 
     def _onset(self, peak_i):
-        """Contact time: the earliest strong peak of the step's vertical burst.
+        """Reference time of a step: its highest vertical peak.
 
-        At the lower back a foot contact gives a double peak of vertical
-        acceleration (impact, then loading) and either may be the highest;
-        the earliest one at least half as high, within ``_ONSET_LOOKBACK_MS``,
-        sits at a steady offset from the contact in both directions.
+        At the lower back a contact gives a double peak (impact, loading);
+        the confirmation wait makes the detector keep the higher one. Where
+        the contact sits relative to it depends on the direction (heel or
+        toe first), so the classifier adds the fitted offset.
         """
-        vert = self.vert
-        t = self.t
-        t_peak = t[peak_i & MASK]
-        half = vert[peak_i & MASK] >> 1
-        best_i = peak_i
-        j = peak_i - 1
-        oldest = self.n - RING + 2
-        while j > oldest and t_peak - t[j & MASK] <= _ONSET_LOOKBACK_MS:
-            v = vert[j & MASK]
-            if v >= half and v >= vert[(j - 1) & MASK] and v > vert[(j + 1) & MASK]:
-                best_i = j
-            j -= 1
-        return t[best_i & MASK] + self.contact_shift_ms
+        return self.t[peak_i & MASK]
