@@ -1,0 +1,93 @@
+"""The coach inside MicroPython: plan times, nudges, summary, no allocation per tick."""
+
+import gc
+
+from retrostride import events
+from retrostride.coach import Coach
+from retrostride.default_plan import PLAN
+
+_out = []
+
+SHORT = {
+    "version": 1,
+    "name": "short",
+    "blocks": [
+        {"kind": "warmup", "seconds": 10},
+        {
+            "repeat": 2,
+            "blocks": [{"kind": "backward", "seconds": 20}, {"kind": "forward", "seconds": 20}],
+        },
+    ],
+}
+
+
+def _drive(plan, direction, until):
+    del _out[:]
+    coach = Coach(plan, _out.append)
+    t = 0
+    while t <= until:
+        coach.on_sample(t, 0, 0, 9810)
+        coach.tick(t)
+        if t and t % 400 == 0:
+            coach.on_step(events.step(t - 200, direction, "run", 160, 90, t))
+        t += 10
+    coach.end(until)
+    return coach
+
+
+def _of(type_, key=None, value=None):
+    return [e for e in _out if e["type"] == type_ and (key is None or e[key] == value)]
+
+
+def test_intervals_and_countdowns_on_time():
+    _drive(SHORT, "forward", 90000)
+    assert [e["t_ms"] for e in _of("interval")] == [0, 10000, 30000, 50000, 70000]
+    assert [e["t_ms"] for e in _of("buzz", "pattern", "countdown")] == [
+        6000,
+        26000,
+        46000,
+        66000,
+        86000,
+    ]
+    assert _out[0] == {"type": "session_start", "t_ms": 0, "plan": "short"}
+
+
+def test_forward_runner_warned_in_each_backward_interval_within_10_s():
+    _drive(SHORT, "forward", 90000)
+    warns = [e["t_ms"] for e in _of("warning", "reason", "wrong_direction")]
+    for start in (10000, 50000):
+        mine = [w for w in warns if start <= w < start + 20000]
+        assert mine and mine[0] - start <= 10000, warns
+    end = _out[-1]
+    assert end["type"] == "session_end" and end["compliance"][1] == 0 and end["completed"] is True
+
+
+def test_backward_runner_in_backward_intervals_only_is_not_warned():
+    del _out[:]
+    coach = Coach(SHORT, _out.append)
+    t = 0
+    while t <= 90000:
+        coach.tick(t)
+        if t and t % 400 == 0:
+            kind = coach.timer.kinds[coach.timer.index] if coach.timer.index < coach.n else "rest"
+            d = "backward" if kind == "backward" else "forward"
+            coach.on_step(events.step(t - 200, d, "walk", 120, 80, t))
+        t += 10
+    coach.end(90000)
+    assert _of("warning") == []
+    assert _out[-1]["backward_steps"] > 90
+
+
+def test_tick_allocates_nothing_in_steady_state():
+    coach = Coach(PLAN, _out.append)
+    coach.tick(0)
+    coach.tick(10)
+    gc.collect()
+    before = gc.mem_alloc()
+    t = 10
+    while t < 100000:  # inside the 300 s warm-up: no change, no event
+        t += 10
+        coach.on_sample(t, 0, 0, 9810)
+        coach.tick(t)
+    used = gc.mem_alloc() - before
+    assert used == 0, used
