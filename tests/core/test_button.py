@@ -99,12 +99,18 @@ gaps = st.one_of(st.integers(70, 220), st.integers(380, 1500))
 bounce = st.lists(st.integers(1, 4), max_size=6)  # toggles 1..4 ms apart, < 25 ms in all
 
 
+glitch = st.one_of(st.none(), st.tuples(st.floats(0.2, 0.8), st.integers(1, 20)))
+
+
 @settings(max_examples=200)
-@given(st.lists(st.tuples(gaps, durations, bounce, bounce), min_size=1, max_size=6))
+@given(st.lists(st.tuples(gaps, durations, bounce, bounce, glitch), min_size=1, max_size=6))
 def test_bouncing_presses_give_the_intended_events(presses):
     tr = []
     t = 0
-    for gap, dur, b_down, b_up in presses:
+    for gap, dur, b_down, b_up, blip in presses:
+        if blip is not None and gap >= 150:  # a spike shorter than the debounce, in the gap
+            at = t + 60 + int((gap - 120) * blip[0])
+            tr += [(at, 1), (at + blip[1], 0)]
         t += gap
         for edge_t, level, toggles in ((t, 1, b_down), (t + dur, 0, b_up)):
             # chatter: the contact flips back and forth, ending at the new level
@@ -116,6 +122,10 @@ def test_bouncing_presses_give_the_intended_events(presses):
                 x += d
                 lv = 1 - lv
                 tr.append((x, lv))
+        if blip is not None and dur >= 150:  # and a drop-out in the middle of the press
+            at = t + 70 + int((dur - 130) * blip[0])
+            tr += [(at, 0), (at + blip[1], 1)]
+            tr.sort()
         t += dur
     events = [e for _, e in run(tr, t + 1000)]
-    assert events == expected([(g, d) for g, d, _, _ in presses])
+    assert events == expected([(g, d) for g, d, _, _, _ in presses])
