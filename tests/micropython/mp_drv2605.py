@@ -12,7 +12,7 @@ from retrostride import haptics
 from retrostride.haptics import Player
 
 
-def _setup(lra=False, calibrate=False, **fake):
+def _setup(lra=False, calibrate=None, **fake):
     machine.reset_fakes()
     chip = machine.attach_i2c(FakeDRV2605(**fake))
     bus = I2CBus(machine.I2C(0, scl=machine.Pin(22), sda=machine.Pin(21), freq=400000))
@@ -161,3 +161,12 @@ def test_unchanged_level_allocates_nothing():
     for _ in range(200):
         drv.set_level(128)
     assert gc.mem_alloc() - before == 0
+
+
+def test_an_lra_is_calibrated_by_default_an_erm_not():
+    chip, _bus, drv = _setup(lra=True)
+    _bring_up(drv)
+    assert chip.calibrations == 1
+    chip, _bus, drv = _setup()
+    _bring_up(drv)
+    assert chip.calibrations == 0

@@ -73,7 +73,7 @@ _RETRY_MS = const(1000)
 class DRV2605:
     """One DRV2605L. ``begin(now)``, then ``poll(now)`` and ``set_level(level)`` each tick."""
 
-    def __init__(self, bus, addr=ADDR, lra=False, clamp_mv=3000, rated=0x3E, calibrate=False):
+    def __init__(self, bus, addr=ADDR, lra=False, clamp_mv=3000, rated=0x3E, calibrate=None):
         self.bus = bus
         self.addr = addr
         self.lra = lra
@@ -81,7 +81,9 @@ class DRV2605:
         clamp = clamp_mv * 100 // 2196
         self._clamp = 255 if clamp > 255 else clamp
         self._rated = rated
-        self.calibrate = calibrate
+        # closed loop (LRA) tracks the motor through its back-EMF: calibrate it by default;
+        # an open-loop ERM does not use the calibration results
+        self.calibrate = lra if calibrate is None else calibrate
         self.state = OFF
         self._t = 0
         self._last = -1  # RTP value last written, -1 to force a write
