@@ -19,5 +19,7 @@ COMMANDS: tuple[str, ...] = (
     "import_cmd",
     "sessions",
     "events_cmd",
+    "sync",
     "plan",
+    "deploy",
 )
