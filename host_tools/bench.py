@@ -25,6 +25,7 @@ from typing import Any
 
 from host_tools.micropython import MicroPython
 from host_tools.paths import FIRMWARE_LIB
+from host_tools.vdev.app_heap import app_heap
 
 ESP32_LOOP_ITERATIONS_PER_S = 500_000
 RATE_HZ = 100
@@ -154,4 +155,5 @@ def measure(samples: Sequence[Sample]) -> dict[str, Any]:
             "bytecode on a 240 MHz ESP32 (shared/notes/science.md); duty = share of one core "
             f"at {RATE_HZ} Hz"
         ),
+        **app_heap(samples, data),
     }
