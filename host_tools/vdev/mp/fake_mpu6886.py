@@ -17,14 +17,19 @@ FIFO_R_W 0x74, WHO_AM_I 0x75) and the same full-scale ranges, and differs in
 - The gyro output rate is 32 kHz if GYRO_CONFIG FCHOICE_B (bits 1:0) is non-zero.
 """
 
-from fake_mpu6050 import _FIFO_OFLOW, _INT_STATUS, FakeMPU6050, be16, clip16
+import fake_mpu6050 as _base  # the module, not the class: this one offers one Fake* name
+
+_FIFO_OFLOW = _base._FIFO_OFLOW
+_INT_STATUS = _base._INT_STATUS
+be16 = _base.be16
+clip16 = _base.clip16
 
 _CONFIG = 0x1A
 _GYRO_CONFIG = 0x1B
 _FIFO_EN = 0x23
 
 
-class FakeMPU6886(FakeMPU6050):
+class FakeMPU6886(_base.FakeMPU6050):
     """An MPU-6886 on the fake I2C bus."""
 
     WHO = 0x19
@@ -34,7 +39,7 @@ class FakeMPU6886(FakeMPU6050):
     def rate_hz(self):
         if self.regs[_GYRO_CONFIG] & 3:
             return 32000.0
-        return FakeMPU6050.rate_hz(self)
+        return _base.FakeMPU6050.rate_hz(self)
 
     def temp_raw(self):
         return clip16((self.temp_c - 25) * 326.8)
@@ -56,4 +61,4 @@ class FakeMPU6886(FakeMPU6050):
             self.overflows += 1
             self.regs[_INT_STATUS] |= _FIFO_OFLOW
             return
-        FakeMPU6050._fifo_write(self, data)
+        _base.FakeMPU6050._fifo_write(self, data)
