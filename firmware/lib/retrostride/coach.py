@@ -9,9 +9,10 @@ per sample, ``on_step`` per decided step, ``on_fall`` per confirmed fall,
   (``start_backward``/``start_forward``/``start_rest`` or the block's cue) at
   each change, a ``countdown`` buzz ``countdown_s`` before each change;
 - wrong-direction coaching: in a backward interval, once the turn-round grace
-  is over, when at least 4 of the last 5 steps are confidently forward, a
-  ``warning`` (``wrong_direction``) and its buzz, then not again for 15 s; the
-  same for backward steps in a forward interval;
+  is over (5 s, and the first 4 steps of a new bout after a pause in stepping,
+  while the classifier settles), when at least 4 of the last 5 steps are
+  forward, a ``warning`` (``wrong_direction``) and its buzz, then not again
+  for 15 s; the same for backward steps in a forward interval;
 - ``backward_limit`` when continuous backward time passes the cap;
 - ``fall`` buzz and a paused plan after a fall (the button resumes);
 - ``session_end`` with per-interval compliance and totals.
@@ -34,11 +35,13 @@ from retrostride.safety import BackwardCap
 from retrostride.ticks import ticks_diff
 from retrostride.timer import DONE, IDLE, RUNNING, Timer
 
-GRACE_MS = const(3500)  # time to turn round at the start of an interval
+GRACE_MS = const(5000)  # time to turn round at the start of an interval
+BOUT_SKIP = const(4)  # first steps of a bout (after a pause in stepping) are not judged
+_BOUT_GAP_MS = const(1200)
 WARN_EVERY_MS = const(15000)
 _WINDOW = const(5)  # last steps looked at
 _WRONG_OF_WINDOW = const(4)  # this many of them in the wrong direction
-_MIN_CONF = 0.6  # a step must be at least this sure to count as wrong
+_MIN_CONF = 0.5  # the classifier says 0.5 for a decided step with no margin to spare
 _COUNTDOWN_MS = const(4000)
 _CAP_GRACE_S = const(10)  # continuous backward may overrun the plan's cap by this
 _MAX_STEP_GAP_MS = const(1500)  # longer gaps between steps are not "moving"
@@ -94,6 +97,7 @@ class Coach:
         self._warned = False
         self._last_step_t = 0
         self._any_step = False
+        self._bout_steps = 0
         self._countdown_done = True
         self._plan_done = False
         self._ended = False
@@ -135,6 +139,9 @@ class Coach:
             self._begin(now)
         self.steps += 1
         gap = ticks_diff(t_step, self._last_step_t) if self._any_step else 0
+        if not self._any_step or gap > _BOUT_GAP_MS:
+            self._bout_steps = 0  # a new bout: its direction is not settled yet
+        self._bout_steps += 1
         if gap < 0 or gap > _MAX_STEP_GAP_MS:
             gap = 0
         self._last_step_t = t_step
@@ -156,7 +163,7 @@ class Coach:
         timer.on_step(now, direction)
 
     def _coach_direction(self, now, t_step, i, asked, direction, confidence):
-        if ticks_diff(t_step, self._interval_t) < GRACE_MS:
+        if ticks_diff(t_step, self._interval_t) < GRACE_MS or self._bout_steps <= BOUT_SKIP:
             return
         wrong = direction == ("forward" if asked == 1 else "backward") and confidence >= _MIN_CONF
         self._recent[self._recent_n % _WINDOW] = 1 if wrong else 0
