@@ -111,8 +111,11 @@ def test_equal_priority_waits_and_plays_after():
     end = haptics.duration_ms("start_backward")
     p.tick(end - 10)
     assert p.playing == "start_backward"
-    p.tick(end)
+    assert p.tick(end) == 0
     assert p.playing == "start_rest"
+    # a silent gap first, so that the two cues are felt as two
+    assert [p.tick(t) for t in range(end, end + haptics.GAP_MS, 10)] == [0] * 40
+    assert p.tick(end + haptics.GAP_MS) == 255
 
 
 def test_queue_is_ordered_by_priority():
@@ -121,10 +124,12 @@ def test_queue_is_ordered_by_priority():
     p.play("pause", 1)
     p.play("countdown", 2)
     p.play("start_rest", 3)
-    p.tick(haptics.duration_ms("start_backward"))
+    t = haptics.duration_ms("start_backward")
+    p.tick(t)
     assert p.playing == "start_rest"
-    p.tick(haptics.duration_ms("start_backward") + haptics.duration_ms("start_rest"))
-    assert p.playing == "pause"  # the countdown waited 1.6 s: stale, dropped
+    t += haptics.GAP_MS + haptics.duration_ms("start_rest")
+    p.tick(t)
+    assert p.playing == "pause"  # the countdown would start 2.4 s late: stale, dropped
     assert p.stale == 1
 
 
@@ -232,3 +237,24 @@ def test_kick_starts_each_pulse_after_silence_only():
         else:
             assert kicked[i] == scaled[i]
     assert [haptics.onoff(v) for v in kicked] == [haptics.onoff(v) for v in plain]
+
+
+def test_a_preempted_start_cue_is_replayed_after_the_alert():
+    p = Player()
+    p.play("start_forward", 0)
+    p.tick(100)
+    p.play("backward_limit", 150)
+    assert p.playing == "backward_limit"
+    end = 150 + haptics.duration_ms("backward_limit")
+    p.tick(end)
+    assert p.playing == "start_forward"  # starts 1.55 s late < 3 s: still worth feeling
+    assert p.tick(end + haptics.GAP_MS) == 255
+
+
+def test_a_preempted_countdown_is_not_replayed_after_a_fall():
+    p = Player()
+    p.play("countdown", 0)
+    p.play("fall", 50)
+    p.tick(50 + haptics.duration_ms("fall"))
+    assert p.playing is None
+    assert p.stale == 1

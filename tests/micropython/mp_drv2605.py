@@ -74,10 +74,11 @@ def test_rtp_follows_the_player():
     t0 = _bring_up(drv)
     p = Player()
     p.play("start_backward", t0)
-    p.play("fall", t0 + 200)  # pre-empts
     want = []
-    for t in range(t0, t0 + 3000, 10):
+    for t in range(t0, t0 + 4500, 10):
         chip.clock = t
+        if t == t0 + 200:
+            p.play("fall", t)  # pre-empts
         level = p.tick(t)
         drv.set_level(level)
         want.append(level)
@@ -97,7 +98,33 @@ def test_rtp_follows_the_player():
             runs.append((1 if prev_d else 0, t - max(prev_t, t0 + 200)))
         prev_t, prev_d = t, d
     sos = [(1 if lv else 0, dur) for lv, dur in haptics.runs("fall")]
-    assert runs[-len(sos) :] == sos, runs
+    assert runs == sos, runs
+    # the interrupted cue would start 3.1 s after it was asked for: stale, not replayed
+    assert p.stale == 1
+
+
+def test_rtp_plays_a_replayed_cue_after_a_gap():
+    chip, _bus, drv = _setup()
+    t0 = _bring_up(drv)
+    p = Player()
+    p.play("start_forward", t0)
+    for t in range(t0, t0 + 4000, 10):
+        chip.clock = t
+        if t == t0 + 100:
+            p.play("wrong_direction", t)  # pre-empts; start_forward is queued again
+        drv.set_level(p.tick(t))
+    wd = haptics.duration_ms("wrong_direction")
+    restart = t0 + 100 + wd + haptics.GAP_MS
+    # silent through the gap, then start_forward from its beginning
+    assert [d for t, d in chip.drive_log if t0 + 100 + wd <= t < restart] in ([0], [])
+    after = [(t - restart, 1 if d else 0) for t, d in chip.drive_log if t >= restart]
+    want = []
+    at = 0
+    for lv, dur in haptics.runs("start_forward"):
+        want.append((at, 1 if lv else 0))
+        at += dur
+    want.append((at, 0))
+    assert after == want, after
 
 
 def test_i2c_faults_are_retried_counted_and_recovered():

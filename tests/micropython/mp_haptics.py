@@ -53,7 +53,9 @@ def test_queue_and_stale():
     d1 = haptics.duration_ms("start_backward")
     p.tick(d1)
     assert p.playing == "start_rest"
-    p.tick(d1 + haptics.duration_ms("start_rest"))
+    assert p.tick(d1 + haptics.GAP_MS - 10) == 0
+    assert p.tick(d1 + haptics.GAP_MS) == 255
+    p.tick(d1 + haptics.GAP_MS + haptics.duration_ms("start_rest"))
     assert p.playing == "pause"
     assert p.stale == 1
 

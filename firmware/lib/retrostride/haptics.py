@@ -14,8 +14,10 @@ nothing.
 
 :class:`Player` is ticked by the app (``tick(now_ms) -> level 0..255``, the
 motor is set to that level). Cues have priorities: a higher-priority cue
-pre-empts the one playing; an equal or lower one waits in a small queue, and a
-queued cue that waited too long is dropped (a countdown for a change that has
+pre-empts the one playing at once (which is queued again, from its start); an
+equal or lower one waits in a small queue and follows after ``GAP_MS`` of
+silence (else SOS's last dit and B's first dah would feel like one pulse), and
+a queued cue that waited too long is dropped (a countdown for a change that has
 already happened is noise). Strength per board: ``scale_pct`` caps the
 strength, ``min_level`` lifts every non-zero level so a weak ERM still spins,
 ``kick_ms`` starts every pulse at full strength for that long (an ERM at rest
@@ -31,9 +33,10 @@ except ImportError:  # CPython: const() is a plain identity there
 
 from array import array
 
-from retrostride.ticks import ticks_diff
+from retrostride.ticks import ticks_add, ticks_diff
 
 SLOT_MS = const(50)
+GAP_MS = const(400)  # silence between two queued cues, so they do not run together
 _QUEUE = const(4)
 
 PRIO_FALL = const(4)
@@ -211,6 +214,8 @@ class Player:
             return True
         if _PRIO[p] > _PRIO[cur]:
             self.preempted += 1
+            # the interrupted cue plays again afterwards if it is still fresh then
+            self._enqueue(cur, self._start)
             self._start_pattern(p, now_ms)
             return True
         if p == cur:
@@ -226,15 +231,21 @@ class Player:
     def tick(self, now_ms):
         """Advance to ``now_ms``; return the level (0..255) to drive the motor with."""
         cur = self._cur
+        next_start = now_ms
         if cur >= 0:
             t = ticks_diff(now_ms, self._start)
+            if t < 0:  # the gap before a queued cue
+                self.level = 0
+                return 0
             k = self._k
             last = _FIRST[cur] + _COUNT[cur] - 1
             while k <= last and t >= _END[k]:
                 k += 1
             if k > last:
-                cur = -1
                 self._cur = -1
+                next_start = ticks_add(self._start, _END[last] + GAP_MS)
+                if ticks_diff(next_start, now_ms) < 0:
+                    next_start = now_ms
             else:
                 self._k = k
                 level = self._lut[_LEVEL[k]]
@@ -249,10 +260,10 @@ class Player:
                 return level
         while self._q_n > 0:
             p = self._q_pat[0]
-            waited = ticks_diff(now_ms, self._q_t[0])
+            waited = ticks_diff(next_start, self._q_t[0])
             self._pop_front()
             if waited <= _STALE[p]:
-                self._start_pattern(p, now_ms)
+                self._start_pattern(p, next_start)
                 return self.tick(now_ms)
             self.stale += 1
         self.level = 0
