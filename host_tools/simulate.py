@@ -302,6 +302,7 @@ def forward_profile(
         aap = -p.ap * math.sin(2 * math.pi * phi - 0.3) + 0.3 * p.ap * math.sin(
             4 * math.pi * phi + 0.5
         )
+        aml = p.ml * math.sin(math.pi * u)  # towards the stance leg, stride frequency
     else:
         duty = p.event
         if phi < duty:
@@ -316,10 +317,11 @@ def forward_profile(
                 f += p.vert2 * math.exp(-0.5 * z * z)
             av = f - G
             aap = -p.ap * math.sin(2 * math.pi * s)
+            # sideways push towards the stance leg, alternating left/right
+            aml = p.ml * math.sin(math.pi * s) * (1.0 if math.floor(u) % 2 == 0 else -1.0)
         else:
-            av = -G  # flight: free fall, the accelerometer reads ~0
-            aap = 0.0
-    aml = p.ml * math.sin(math.pi * u)
+            # flight: free fall in every direction, the accelerometer reads ~0
+            av, aap, aml = -G, 0.0, 0.0
     kin.acc[0] += scale * aap
     kin.acc[1] += scale * aml
     kin.acc[2] += scale * av
