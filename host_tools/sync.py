@@ -24,7 +24,7 @@ from host_tools.store import NotALog, Store, damage_text, decode
 from retrostride import logbook
 
 Progress = Callable[[int, int], None]
-CHUNK = 4096  # bytes per device round trip (sent as base64: a third more on the wire)
+CHUNK = 1024  # bytes per round trip, as base64; mpremote reads its output byte by byte (quadratic)
 
 
 class LogDevice(Protocol):
@@ -66,14 +66,17 @@ class DeviceLogs:
         import binascii
 
         dev = self.device
-        dev.exec(f"import hashlib, binascii\n_h = hashlib.sha256()\n_f = open({path!r}, 'rb')")
+        dev.exec(
+            f"import hashlib, binascii\n_h = hashlib.sha256()\n_f = open({path!r}, 'rb')\n"
+            "def _r():\n"
+            f" b = _f.read({CHUNK})\n"
+            " _h.update(b)\n"
+            " print(binascii.b2a_base64(b).decode(), end='')\n"
+        )
         data = bytearray()
         try:
             while True:
-                out = dev.exec(
-                    f"_b = _f.read({CHUNK})\n_h.update(_b)\n"
-                    "print(binascii.b2a_base64(_b).decode(), end='')"
-                )
+                out = dev.exec("_r()")
                 try:
                     chunk = binascii.a2b_base64(out.strip())
                 except binascii.Error as e:
@@ -101,20 +104,21 @@ class SyncResult:
     bytes_copied: int = 0
 
 
-def progress_bar(name: str, out: TextIO = sys.stderr, min_bytes: int = 16 * 1024) -> Progress:
+def progress_bar(name: str, out: TextIO | None = None, min_bytes: int = 16 * 1024) -> Progress:
     """A one-line bar on stderr for transfers of at least ``min_bytes``."""
 
     def show(done: int, total: int) -> None:
         if total < min_bytes:
             return
+        stream = out if out is not None else sys.stderr
         width = 30
         filled = width * done // max(total, 1)
         end = "\n" if done >= total else ""
-        out.write(
+        stream.write(
             f"\r{name} [{'#' * filled}{'-' * (width - filled)}] {done // 1024}/{total // 1024} KB"
             + end
         )
-        out.flush()
+        stream.flush()
 
     return show
 

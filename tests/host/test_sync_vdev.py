@@ -1,0 +1,193 @@
+"""sync against the virtual device through the real mpremote transport, and its cost
+next to a plain ``mpremote fs cp`` of the same one-hour log (bytes on the wire, wall time)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import serial
+from mpremote.transport_serial import SerialTransport
+
+from host_tools import cli
+from host_tools.store import Store
+from host_tools.vdev.bridge import VirtualDevice
+from retrostride import logbook
+
+MPREMOTE = Path(sys.executable).parent / "mpremote"
+HOUR = "20261125_0700.rsl"
+SHORT = "20261125_0800.rsl"
+OPEN = "20261125_0900.rsl"
+
+
+class Keep(io.BytesIO):
+    def close(self) -> None:
+        pass
+
+
+def hour_of_running(seed: int = 5) -> list[dict[str, Any]]:
+    rnd = random.Random(seed)
+    out: list[dict[str, Any]] = [{"type": "session_start", "t_ms": 0, "plan": "intro"}]
+    t = 0
+    for minute in range(60):
+        if minute % 2 == 0:
+            kind = "backward" if minute % 4 else "forward"
+            out.append({"type": "interval", "t_ms": t, "index": minute // 2, "kind": kind})
+            out.append({"type": "buzz", "t_ms": t, "pattern": "start_" + kind})
+            out.append({"type": "buzz", "t_ms": t + 56000, "pattern": "countdown"})
+        end = t + 60000
+        while t < end:
+            t += rnd.choice([340, 350, 360])
+            out.append(
+                {
+                    "type": "step",
+                    "t_ms": t,
+                    "direction": "backward" if minute % 4 else "forward",
+                    "gait": "run",
+                    "cadence_spm": rnd.randint(165, 178),
+                    "confidence": rnd.randint(60, 100) / 100,
+                    "decided_ms": t + rnd.choice([110, 120, 130]),
+                }
+            )
+    out.append({"type": "session_end", "t_ms": t, "plan": "intro", "steps": 10000})
+    return out
+
+
+def encode(events: list[dict[str, Any]], session: str) -> bytes:
+    s = Keep()
+    w = logbook.Writer(s, {"session": session, "board": "vdev", "plan": "intro"})
+    for e in events:
+        w.append(e)
+    return s.getvalue()
+
+
+EVENTS = hour_of_running()
+HOUR_LOG = encode(EVENTS, HOUR[:-4])
+SHORT_LOG = encode(EVENTS[:50], SHORT[:-4])
+
+
+class Wire:
+    """Counts bytes through pyserial (what crosses the serial line)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.read = self.written = 0
+        real_read, real_write = serial.Serial.read, serial.Serial.write
+
+        def read(s: Any, size: int = 1) -> bytes:
+            data: bytes = real_read(s, size)
+            self.read += len(data)
+            return data
+
+        def write(s: Any, data: Any) -> Any:
+            self.written += len(data)
+            return real_write(s, data)
+
+        monkeypatch.setattr(serial.Serial, "read", read)
+        monkeypatch.setattr(serial.Serial, "write", write)
+
+    def total(self) -> int:
+        return self.read + self.written
+
+
+def make_device(tmp_path: Path, files: dict[str, bytes | str]) -> VirtualDevice:
+    return VirtualDevice(fs_dir=tmp_path / "fs", files=files, command_timeout_s=60)
+
+
+@pytest.fixture
+def device(tmp_path: Path) -> Iterator[VirtualDevice]:
+    files: dict[str, bytes | str] = {
+        f"/logs/{HOUR}": HOUR_LOG,
+        f"/logs/{SHORT}": SHORT_LOG,
+        f"/logs/{OPEN}": SHORT_LOG[:100],
+        logbook.OPEN_MARKER: OPEN,
+        "/logs/evil name.rsl": SHORT_LOG,
+    }
+    with make_device(tmp_path, files) as vd:
+        yield vd
+
+
+def test_sync_from_the_virtual_device_stores_frees_refuses_and_is_idempotent(
+    device, tmp_path, capsys
+):
+    db = str(tmp_path / "s.db")
+    code = cli.main(["sync", "--port", device.port, "--db", db])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "2 new session(s) stored" in out
+    assert "evil name.rsl" in err and "still writing" in err
+    with Store(db) as st:
+        rows = st.sessions()
+        assert sorted(r["device_session"] for r in rows) == [HOUR[:-4], SHORT[:-4]]
+        hour = next(r for r in rows if r["device_session"] == HOUR[:-4])
+        assert st.events(hour["id"]) == EVENTS
+        assert hour["sha256"] == hashlib.sha256(HOUR_LOG).hexdigest()
+    files = set(device.fs.files)
+    assert f"/logs/{HOUR}" not in files and f"/logs/{SHORT}" not in files
+    assert {f"/logs/{OPEN}", logbook.OPEN_MARKER, "/logs/evil name.rsl"} <= files
+    assert cli.main(["sync", "--port", device.port, "--db", db]) == 0  # again: nothing twice
+    with Store(db) as st:
+        assert len(st.sessions()) == 2
+
+
+def test_one_hour_log_sync_against_mpremote_fs_cp(tmp_path, monkeypatch):
+    """The figures for the report: one run each, same device, same file."""
+    cli.build_parser()  # import every command module first: not part of either figure
+    with make_device(tmp_path, {f"/logs/{HOUR}": HOUR_LOG}) as device:
+        wire = Wire(monkeypatch)
+        t0 = time.perf_counter()
+        transport = SerialTransport(device.port, timeout=30)
+        try:
+            transport.enter_raw_repl(soft_reset=False)
+            copied = transport.fs_readfile(f"/logs/{HOUR}")  # what `mpremote fs cp` calls
+            transport.exit_raw_repl()
+        finally:
+            transport.close()
+        cp_s, cp_bytes = time.perf_counter() - t0, wire.total()
+        assert bytes(copied) == HOUR_LOG  # mpremote's copy is not verified; sync's is
+
+        t0 = time.perf_counter()
+        out = subprocess.run(
+            [
+                str(MPREMOTE),
+                "connect",
+                device.port,
+                "fs",
+                "cp",
+                f":/logs/{HOUR}",
+                str(tmp_path / "c"),
+            ],
+            capture_output=True,
+            timeout=300,
+            check=False,
+        )
+        cli_s = time.perf_counter() - t0
+        assert out.returncode == 0 and (tmp_path / "c").read_bytes() == HOUR_LOG
+
+        wire.read = wire.written = 0
+        t0 = time.perf_counter()
+        assert cli.main(["sync", "--port", device.port, "--db", str(tmp_path / "s.db")]) == 0
+        sync_s, sync_bytes = time.perf_counter() - t0, wire.total()
+        assert f"/logs/{HOUR}" not in device.fs.files
+
+    figures = {
+        "log_bytes": len(HOUR_LOG),
+        "cp_wire_bytes": cp_bytes,
+        "cp_s": round(cp_s, 2),
+        "cp_cli_s_incl_startup": round(cli_s, 2),
+        "sync_wire_bytes": sync_bytes,
+        "sync_s": round(sync_s, 2),
+        "cp_s_at_115200_baud": round(cp_bytes * 10 / 115200, 1),
+        "sync_s_at_115200_baud": round(sync_bytes * 10 / 115200, 1),
+    }
+    print("\nsync-vs-cp " + json.dumps(figures), file=sys.stderr)
+    # list + hash + copy + verify + delete, and still far fewer bytes than the bare copy
+    assert sync_bytes < 0.6 * cp_bytes
