@@ -197,6 +197,25 @@ def device_files(dev: Device, root: str) -> list[str]:
     return [str(p) for p in paths]
 
 
+def device_chip(dev: Device) -> str | None:
+    """The ESP32 variant the board reports (``sys.implementation._machine``), else None."""
+    machine = str(dev.evaluate("getattr(__import__('sys').implementation, '_machine', '')"))
+    machine = machine.upper()
+    for marker, chip in (("ESP32S3", "esp32s3"), ("ESP32C3", "esp32c3"), ("ESP32S2", "esp32s2")):
+        if marker in machine.replace("-", ""):
+            return chip
+    return "esp32" if "ESP32" in machine else None
+
+
+def check_chip(board: dict[str, Any], found: str | None, port: str) -> None:
+    """A board file for another chip means wrong pins: refuse it (a virtual device passes)."""
+    if found is not None and found != board["chip"]:
+        raise UsageError(
+            f"board {board['name']} is an {board['chip']} board, but the board on {port} "
+            f"is an {found}: pick the board file for it."
+        )
+
+
 def check_mpy(device: tuple[int, int], ours: int) -> None:
     major, sub = device
     if major != ours:
@@ -223,6 +242,7 @@ def deploy(
         log(f"plan {plan.get('name', plan_spec)}: valid")
     summary = Summary()
     with Device(port, timeout_s=timeout_s) as dev:
+        check_chip(board, device_chip(dev), port)
         if compiled:
             try:
                 summary.mpy_version = dev.mpy_version()

