@@ -157,6 +157,9 @@ class StepDetector:
 
     def _accept(self, peak_i, peak_v):
         t_peak = self.t[peak_i & MASK]
+        cap = 2 * self._typical + _MIN_PEAK  # one knock or glitch must not deafen it
+        if peak_v > cap:
+            peak_v = cap
         if self._last_i >= 0:
             gap = t_peak - self._last_t
             if gap < self._refractory_ms():
