@@ -49,8 +49,7 @@ lint: deps
 	$(BIN)/ruff format --check host_tools tests
 
 demo: deps
-	@echo "make demo: placeholder -- the virtual-device session demo lands with the device issue (#5)."
-	$(BIN)/retrostride --version
+	$(BIN)/retrostride demo
 
 bench: deps
 	$(BIN)/retrostride bench --json

@@ -22,4 +22,5 @@ COMMANDS: tuple[str, ...] = (
     "sync",
     "plan",
     "deploy",
+    "demo",
 )
