@@ -195,7 +195,7 @@ def test_backward_cap_warns_on_a_long_backward_stretch():
     _, out = run(plan, lambda t, k, s: "backward", 120000)  # never stops going backward
     limits = [e["t_ms"] for e in of(out, "warning", reason="backward_limit")]
     # cap 60 s + 10 s grace, counted from the first backward step (at 150 ms)
-    assert limits and 70000 <= limits[0] <= 70500
+    assert limits and 70000 <= limits[0] <= 71000
     assert of(out, "buzz", pattern="backward_limit")
     _, out = run(plan, compliant, 120000)
     assert of(out, "warning", reason="backward_limit") == []

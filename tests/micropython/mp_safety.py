@@ -63,6 +63,6 @@ def test_backward_cap():
         if cap.due(t):
             warned.append(t)
         t += 10
-    assert warned[0] == 5010, warned
+    assert warned[0] == 5500, warned
     cap.on_step(20000, "forward")
     assert not cap.due(20010)

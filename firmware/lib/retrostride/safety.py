@@ -193,13 +193,14 @@ class BackwardCap:
         self._running = False
 
     def due(self, now):
-        """True once when continuous backward time passes the cap (and every 30 s after)."""
+        """True once continuous backward time (first to latest backward step) passes
+        the cap, and every 30 s after while the stretch goes on."""
         if not self._running:
             return False
         if ticks_diff(now, self._last_back) > _RUN_GAP_MS:
             self._running = False
             return False
-        if ticks_diff(now, self._run_start) <= self.cap_ms:
+        if ticks_diff(self._last_back, self._run_start) <= self.cap_ms:
             return False
         if self._warned and ticks_diff(now, self._warned_at) < _CAP_REPEAT_MS:
             return False
