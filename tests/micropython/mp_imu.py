@@ -163,10 +163,17 @@ def test_i2c_faults_are_retried_counted_and_never_raised():
         assert bus.failures == 1
         assert imu.read(into) == 1
         assert into[0] == T0 + 6 * 1000 // chip[3]
+        for _ in range(3):
+            fake.push(0, 0, 9807)
+        machine.i2c_faults(1, after=1)  # the burst fails: not retried, the FIFO restarts
+        assert imu.read(into, 7000) == 0
+        assert bus.failures == 2 and imu.overflows == 0
+        fake.push(0, 0, 9807)
+        assert imu.read(into) == 1 and into[0] == 7000 + 1000 // chip[3]
         machine.i2c_faults(1000)  # a dead bus: still no exception
         for _ in range(10):
             assert imu.read(into) == 0
-        assert bus.failures == 11
+        assert bus.failures == 12
 
 
 def test_steady_state_read_allocates_nothing():

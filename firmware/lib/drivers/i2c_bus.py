@@ -10,7 +10,9 @@ argument type) still raise.
 
 API (shared with the haptics driver; keep it stable):
 
-- ``read_into(addr, reg, buf) -> bool``  fill ``buf`` starting at register ``reg``
+- ``read_into(addr, reg, buf, retries=-1) -> bool``  fill ``buf`` from register ``reg``
+  (``retries`` >= 0 overrides the bus's count: a FIFO burst passes 0, because a
+  transfer that failed part-way has already popped bytes a retry would not see)
 - ``write(addr, reg, data) -> bool``     write ``data`` starting at ``reg``
 - ``read_reg(addr, reg) -> int``         one byte, or -1 if the transfer failed
 - ``write_reg(addr, reg, value) -> bool`` one byte
@@ -34,8 +36,8 @@ class I2CBus:
         self.last_errno = 0
         self._one = bytearray(1)
 
-    def read_into(self, addr, reg, buf):
-        tries = self.retries + 1
+    def read_into(self, addr, reg, buf, retries=-1):
+        tries = (self.retries if retries < 0 else retries) + 1
         while tries:
             try:
                 self.i2c.readfrom_mem_into(addr, reg, buf)

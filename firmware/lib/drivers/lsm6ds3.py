@@ -94,7 +94,8 @@ class LSM6DS3(ImuBase):
             k = cap
         if not k:
             return 0
-        if not self.bus.read_into(self.addr, _FIFO_DATA_OUT_L, self._views[k]):
+        # not retried: a burst that failed part-way has popped words; start afresh instead
+        if not self.bus.read_into(self.addr, _FIFO_DATA_OUT_L, self._views[k], 0):
             self._restart_fifo(now_ms)
             return 0
         buf = self._buf

@@ -99,8 +99,8 @@ class MPU6050(ImuBase):
             k = cap
         if not k:
             return 0
-        if not self.bus.read_into(self.addr, _FIFO_R_W, self._views[k]):
-            # part of a packet may have been consumed: start the FIFO afresh
+        # not retried: a burst that failed part-way has popped bytes; start afresh instead
+        if not self.bus.read_into(self.addr, _FIFO_R_W, self._views[k], 0):
             self._restart_fifo(now_ms)
             return 0
         buf = self._buf

@@ -10,8 +10,8 @@ steer it:
   and ``.write(reg, data)``; it may also have ``.read_into(reg, buf)``, used instead
   of ``read`` so that a burst read allocates nothing (the drivers' zero-allocation
   tests need it). As on the ESP32, an address nobody answers raises
-  ``OSError(19)`` (ENODEV); :func:`i2c_faults` makes the next ``n`` transfers raise
-  ``OSError(116)`` (ETIMEDOUT), as a stuck bus does. Plain ``writeto``/``readfrom_into``
+  ``OSError(19)`` (ENODEV); :func:`i2c_faults` makes the next ``n`` transfers (after
+  ``after`` good ones) raise ``OSError(116)`` (ETIMEDOUT), as a stuck bus does. Plain ``writeto``/``readfrom_into``
   follow the register-pointer protocol: the first byte written selects the register.
 - ``Pin``: outputs remember their level (:func:`pin_level`); an input's level is set
   by the test with :func:`set_pin`, which also fires a matching ``irq`` handler.
@@ -41,7 +41,7 @@ _ETIMEDOUT = 116
 _chips = {}  # I2C address -> chip fake
 _fast = {}  # I2C address -> the chip has read_into
 _pointer = {}  # I2C address -> register selected by a plain writeto
-_faults = [0]  # transfers still to fail
+_faults = [0, 0]  # transfers still to fail, transfers to let through first
 _inputs = {}  # pin id -> level set by the test
 _outputs = {}  # pin id -> level driven by the firmware
 _irqs = {}  # pin id -> (handler, trigger, Pin)
@@ -58,6 +58,7 @@ def reset_fakes():
     _fast.clear()
     _pointer.clear()
     _faults[0] = 0
+    _faults[1] = 0
     _inputs.clear()
     _outputs.clear()
     _irqs.clear()
@@ -82,13 +83,16 @@ def detach_i2c(addr):
     _fast.pop(addr, None)
 
 
-def i2c_faults(n):
-    """Make the next ``n`` I2C transfers fail with OSError(116) ETIMEDOUT."""
+def i2c_faults(n, after=0):
+    """Make ``n`` I2C transfers fail with OSError(116) ETIMEDOUT, after ``after`` good ones."""
     _faults[0] = n
+    _faults[1] = after
 
 
 def _chip(addr):
-    if _faults[0] > 0:
+    if _faults[1] > 0:
+        _faults[1] -= 1
+    elif _faults[0] > 0:
         _faults[0] -= 1
         raise OSError(_ETIMEDOUT)
     chip = _chips.get(addr)
