@@ -11,8 +11,9 @@ steer it:
   of ``read`` so that a burst read allocates nothing (the drivers' zero-allocation
   tests need it). As on the ESP32, an address nobody answers raises
   ``OSError(19)`` (ENODEV); :func:`i2c_faults` makes the next ``n`` transfers (after
-  ``after`` good ones) raise ``OSError(116)`` (ETIMEDOUT), as a stuck bus does. Plain ``writeto``/``readfrom_into``
-  follow the register-pointer protocol: the first byte written selects the register.
+  ``after`` good ones) raise ``OSError(116)`` (ETIMEDOUT), as a stuck bus does.
+  Plain ``writeto``/``readfrom_into`` follow the register-pointer protocol: the
+  first byte written selects the register.
 - ``Pin``: outputs remember their level (:func:`pin_level`); an input's level is set
   by the test with :func:`set_pin`, which also fires a matching ``irq`` handler.
 - ``PWM`` remembers ``freq``/``duty_u16``; ``ADC`` reads a raw value set with
