@@ -179,7 +179,10 @@ class App:
 
     def poll_button(self, now_ms):
         """One reading of the button; acts on a gesture (short, double, long)."""
-        kind = self.button.poll(now_ms)
+        button = self.button
+        if button is None:
+            return None
+        kind = button.poll(now_ms)
         if kind:
             self.press(kind, now_ms)
         return kind
@@ -263,7 +266,8 @@ class App:
         self.session.finish(self._last_t)
         self.session = None
         self.running = False
-        self.writer.close()
+        if self.writer is not None:
+            self.writer.close()
         self.writer = None
         import os
 
@@ -322,17 +326,18 @@ class App:
 
     def press(self, kind, now_ms):
         """A button gesture: ``short`` start/pause-resume, ``double`` skip, ``long`` stop."""
+        coach = self.coach
         if kind == "short":
-            if self.session is None:
+            if self.session is None or coach is None:
                 self.start_session(now_ms)
             elif self.paused:
                 self.paused = False
-                self.coach.resume(self._last_t)
+                coach.resume(self._last_t)
             else:
                 self.paused = True
-                self.coach.pause(self._last_t)
-        elif kind == "double" and self.session is not None:
-            self.coach.skip(self._last_t)
+                coach.pause(self._last_t)
+        elif kind == "double" and self.session is not None and coach is not None:
+            coach.skip(self._last_t)
         elif kind == "long" and self.session is not None:
             self.stop_session()
         self._idle_since = now_ms
@@ -369,7 +374,7 @@ class App:
             try:
                 import esp32
 
-                esp32.wake_on_ext0(machine.Pin(b["pin"]), 0 if b.get("active_low", True) else 1)
+                esp32.wake_on_ext0(machine.Pin(b["pin"]), not b.get("active_low", True))
             except ImportError:
                 pass  # the fake machine has no esp32 module
             machine.deepsleep()
