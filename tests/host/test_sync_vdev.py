@@ -191,3 +191,48 @@ def test_one_hour_log_sync_against_mpremote_fs_cp(tmp_path, monkeypatch):
     print("\nsync-vs-cp " + json.dumps(figures), file=sys.stderr)
     # list + hash + copy + verify + delete, and still far fewer bytes than the bare copy
     assert sync_bytes < 0.6 * cp_bytes
+
+
+def test_sync_process_killed_at_many_points_then_rerun_loses_and_duplicates_nothing(tmp_path):
+    """A real `retrostride sync` process SIGKILLed mid-way, then run again to the end."""
+    logs = {
+        f"/logs/2026112{i}_0001.rsl": encode(EVENTS[: 3000 + 500 * i], f"k{i}") for i in range(4)
+    }
+    exe = Path(sys.executable).parent / "retrostride"
+    db = tmp_path / "s.db"
+    with make_device(tmp_path, dict(logs)) as device:
+        kills = 0
+        stored_between: list[int] = []
+        for delay in (1.5, 2.2, 2.9, 3.6, 4.3):
+            proc = subprocess.Popen(
+                [str(exe), "sync", "--port", device.port, "--db", str(db)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                proc.wait(delay)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                kills += 1
+            proc.wait(30)
+            if db.exists():
+                with Store(db) as st:
+                    stored_between.append(len(st.sessions()))
+        done = subprocess.run(
+            [str(exe), "sync", "--port", device.port, "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        left = {p for p in device.fs.files if p.startswith("/logs/")}
+    print("\nkilled", kills, "times; sessions stored after each run:", stored_between)
+    assert kills >= 2  # the kills really interrupted syncs
+    assert left == set()
+    with Store(db) as st:
+        got = sorted(s["sha256"] for s in st.sessions())
+        assert got == sorted(hashlib.sha256(d).hexdigest() for d in logs.values())
+        for s in st.sessions():
+            n = int(str(s["device_session"])[1:])
+            assert st.events(s["id"]) == EVENTS[: 3000 + 500 * n]
