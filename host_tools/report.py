@@ -14,7 +14,6 @@ import html
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from host_tools.errors import UsageError
+from host_tools.store import Store, default_db_path
 
 Event = dict[str, Any]
 
@@ -186,28 +186,27 @@ def _parse_time(value: Any) -> dt.datetime | None:
     return None
 
 
-# Explicit starts first; then when the store received the log (the device has no wall clock,
-# so for weekly progress the day it was synced is the best date there is).
-START_KEYS = (
-    *("start", "started", "started_at", "start_time", "wall_start", "epoch_s", "unix_s"),
-    *("synced_at", "imported_at", "stored_at", "created_at", "synced", "imported"),
-)
+START_KEYS = ("start", "started", "started_at", "start_time", "wall_start", "epoch_s", "unix_s")
+STORED_KEYS = ("synced_at", "imported_at", "stored_at", "created_at")
 
 
 def start_time(
     events: Sequence[Event], session: dict[str, Any] | None = None
 ) -> dt.datetime | None:
-    """When the session began, from the store's row or the session_start event, if known."""
+    """When the session began: an explicit start in the store's row, the log header or the
+    session_start event; else when the store received it (the device has no wall clock,
+    so for weekly progress the day it was synced is the best date there is)."""
     row = session or {}
     sources: list[dict[str, Any]] = [row]
     if isinstance(row.get("header"), dict):
         sources.append(row["header"])
     sources += [e for e in events if e.get("type") == "session_start"]
-    for src in sources:
-        for key in START_KEYS:
-            when = _parse_time(src.get(key))
-            if when is not None:
-                return when
+    for keys in (START_KEYS, STORED_KEYS):
+        for src in sources:
+            for key in keys:
+                when = _parse_time(src.get(key))
+                if when is not None:
+                    return when
     return None
 
 
@@ -657,35 +656,21 @@ def load(session_id: str, db: Path | None, events_file: Path | None) -> Loaded:
     return _load_from_store(session_id, db)
 
 
-def _load_from_store(session_id: str, db: Path | None) -> Loaded:
+def _load_from_store(ref: str, db: Path | None) -> Loaded:
+    """SESSION as ``retrostride events`` reads it: id, device session id or sha256 prefix."""
+    path = db if db is not None else default_db_path()
+    if not path.exists():
+        raise UsageError(f"no session database at {path}: run 'retrostride sync' or pass --db.")
     try:
-        mod: Any = import_module("host_tools.store")  # the session store (sync/import)
-    except ImportError as e:
-        raise UsageError(
-            "the session store is not available here; pass --events FILE.jsonl."
-        ) from e
-    path = db
-    if path is None:
-        for name in ("default_db_path", "default_db", "default_path"):
-            fn = getattr(mod, name, None)
-            if callable(fn):
-                path = Path(fn())
-                break
-    if path is None or not Path(path).exists():
-        raise UsageError(
-            f"no session database at {path}; run 'retrostride sync' first or pass --db."
-        )
-    st = mod.Store(path)
-    try:
-        rows: list[dict[str, Any]] = [dict(r) for r in st.sessions()]
-        by_id = {str(r["id"]): r for r in rows}
-        if session_id not in by_id:
-            known = ", ".join(list(by_id)[-5:]) or "none"
-            raise UsageError(f"no session {session_id!r} in {path} (latest: {known}).")
-        history = [summarize(list(st.events(r["id"])), str(r["id"]), r) for r in rows]
-        events = list(st.events(by_id[session_id]["id"]))
-    finally:
-        close = getattr(st, "close", None)
-        if callable(close):
-            close()
-    return Loaded(session_id, events, by_id[session_id], history)
+        store = Store(path)
+    except Exception as e:  # sqlite3.DatabaseError, OSError
+        raise UsageError(f"cannot open the session database {path}: {e}.") from e
+    with store:
+        session_id = store.resolve(ref)
+        if session_id is None:
+            raise UsageError(f"no stored session {ref!r}: 'retrostride sessions' lists them.")
+        rows = store.sessions()
+        history = [summarize(store.events(int(r["id"])), str(r["id"]), r) for r in rows]
+        row = next(r for r in rows if int(r["id"]) == session_id)
+        events = store.events(session_id)
+    return Loaded(str(session_id), events, row, history)

@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     loaded = load(args.session, args.db, args.events)
-    out = args.out or Path("retrostride-report") / _safe(args.session)
+    out = args.out or Path("retrostride-report") / _safe(loaded.session_id)
     summary, files = write_report(loaded.events, out, loaded.session_id, loaded.history, loaded.row)
     print(format_text(summary))
     print()

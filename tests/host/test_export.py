@@ -196,3 +196,18 @@ def test_real_walk_replayed_by_the_core_exports_and_reports(tmp_path):
     )
     _, files = write_report(events, tmp_path, "walk")
     assert all(p.stat().st_size > 5000 for p in files.pngs.values())
+
+
+def test_export_reads_the_session_store(tmp_path):
+    from test_report import stored_db
+
+    db = stored_db(tmp_path, seeds=(1, 2))
+    out = tmp_path / "s.fit"
+    result = run("export", "1", "--db", str(db), "--format", "fit", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    msgs = decode_fit(out.read_bytes())
+    assert len(msgs["lap"]) == len(PLAN)
+    assert msgs["session"][0]["start_time"] == START
+    result = run("export", "dev2", "--db", str(db), "--format", "tcx", "--out", str(tmp_path / "t"))
+    assert result.returncode == 0, result.stderr
+    assert len(ET.parse(tmp_path / "t").getroot().findall(f".//{TCX}Lap")) == len(PLAN)

@@ -218,3 +218,46 @@ def test_report_of_a_simulated_plan_session_replayed_by_the_core(tmp_path):
     assert [iv.kind for iv in s.intervals][:3] == ["warmup", "backward", "forward"]
     assert s.steps == events[-1]["steps"] and s.plan == events[-1]["plan"]
     assert files.html.exists() and len(files.pngs) == 4
+
+
+def stored_db(tmp_path: Path, seeds: tuple[int, ...] = (1, 2, 8)) -> Path:
+    """A session database holding real logbook files of ``make_session(seed)`` sessions."""
+    import io
+
+    from host_tools.store import Store
+    from retrostride import logbook
+
+    db = tmp_path / "sessions.db"
+    with Store(db) as st:
+        for seed in seeds:
+            buf = io.BytesIO()
+            w = logbook.Writer(buf, {"session": f"dev{seed}", "plan": "intro"})
+            for e in make_session(seed=seed):
+                w.append(e)
+            st.add(buf.getvalue(), f"test{seed}")
+    return db
+
+
+def test_report_reads_the_session_store(tmp_path):
+    db = stored_db(tmp_path)
+    out = tmp_path / "rep"
+    result = run("report", "dev8", "--db", str(db), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "session 3 (intro)" in result.stdout
+    assert "started   2026-11-18 07:00 UTC" in result.stdout
+    assert "interval 2 of 8: backward 30 s" in result.stdout
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == 4
+    # the progress view spans every stored session: three ISO weeks (W46, W46, W47)
+    from host_tools.store import Store
+
+    with Store(db) as st:
+        history = [summarize(st.events(int(r["id"])), str(r["id"]), r) for r in st.sessions()]
+    assert sorted({h.start.isocalendar()[1] for h in history if h.start}) == [46, 47]
+
+
+def test_report_of_an_unknown_stored_session_is_exit_2(tmp_path):
+    db = stored_db(tmp_path, seeds=(1,))
+    result = run("report", "42", "--db", str(db), "--out", str(tmp_path / "o"))
+    assert result.returncode == 2
+    assert "no stored session '42'" in result.stderr and result.stderr.count("\n") == 1
