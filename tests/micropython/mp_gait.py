@@ -1,0 +1,97 @@
+"""Detector and direction classifier inside MicroPython: same physics, no allocation per sample."""
+
+import gc
+import math
+from array import array
+
+from retrostride.session import Session
+
+G = 9810
+
+
+def shape(p):
+    """One step of vertical acceleration (slow rise, abrupt drop), as in tests/core/test_gait.py."""
+    p = p % 1.0
+    if p >= 0.7:
+        return -0.4 + 1.4 * ((p - 0.7) / 0.3) ** 2
+    if p < 0.05:
+        return 1.0 - 18 * p
+    if p < 0.25:
+        return 0.1 + 0.15 * math.sin(math.pi * (p - 0.05) / 0.2)
+    return 0.1 - 0.5 * min(1.0, (p - 0.25) / 0.1)
+
+
+def walk(seconds, spm, backward, mount):
+    """Samples packed 4 ints each (t, ax, ay, az); mount maps body (ap, ml, up) to sensor axes."""
+    n = int(seconds * 100)
+    buf = array("i", bytes(16 * n))
+    step_s = 60.0 / spm
+    for k in range(n):
+        tt = (n - 1 - k) / 100 if backward else k / 100
+        ph = tt / step_s
+        body = (2000 * (shape(ph + 0.1) - shape(ph + 0.6)), 1200 * math.sin(math.pi * ph),
+                G + 4000 * shape(ph))  # fmt: skip
+        j = 4 * k
+        buf[j] = 10 * k
+        for axis in range(3):
+            src, sign = mount[axis]
+            buf[j + 1 + axis] = int(sign * body[src])
+    return buf
+
+
+UPRIGHT = ((0, 1), (1, 1), (2, 1))
+UPSIDE_DOWN_SIDEWAYS = ((1, 1), (0, 1), (2, -1))  # x: ML, y: AP, z: down
+ON_THE_SIDE = ((2, 1), (0, -1), (1, 1))  # x: up, y: -AP, z: ML
+
+
+def run(buf):
+    out = []
+    s = Session(100, out.append)
+    for k in range(len(buf) // 4):
+        j = 4 * k
+        s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], None, None, None)
+    return [e for e in out if e["type"] == "step"]
+
+
+def test_forward_is_forward_and_reversed_is_backward():
+    fwd = run(walk(10, 110, False, UPRIGHT))
+    back = run(walk(10, 110, True, UPRIGHT))
+    assert len(fwd) >= 14 and len(back) >= 14, (len(fwd), len(back))
+    assert all(e["direction"] == "forward" for e in fwd[3:])
+    assert all(e["direction"] == "backward" for e in back[3:])
+
+
+def test_mountings_give_the_same_calls():
+    for backward in (False, True):
+        want = "backward" if backward else "forward"
+        for mount in (UPSIDE_DOWN_SIDEWAYS, ON_THE_SIDE):
+            steps = run(walk(8, 100, backward, mount))
+            assert len(steps) >= 10, (mount, len(steps))
+            assert all(e["direction"] == want for e in steps[4:]), (mount, backward)
+
+
+def test_no_allocation_per_sample_in_steady_state():
+    buf = walk(12, 120, True, ON_THE_SIDE)
+    n = len(buf) // 4
+    s = Session(100, lambda e: None)
+    k = 0
+    while k < n // 3:  # warm up: a bout is under way, buffers are in use
+        j = 4 * k
+        s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], None, None, None)
+        k += 1
+    leaked = 0
+    plain = 0
+    gc.collect()
+    while k < n:
+        j = 4 * k
+        steps = s.steps
+        before = gc.mem_alloc()
+        s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], None, None, None)
+        used = gc.mem_alloc() - before
+        if s.steps == steps:
+            leaked += used
+            plain += 1
+        k += 1
+    assert plain > 500
+    assert leaked == 0, leaked
+    assert s.steps > 10
