@@ -21,7 +21,10 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--board", required=True, help="a bundled board name (see boards/) or a board file"
     )
-    p.add_argument("--plan", help="a bundled plan name (e.g. intro) or a plan file")
+    p.add_argument(
+        "--plan",
+        help="a bundled plan name (e.g. intro) or a plan file (default: keep the board's plan)",
+    )
     p.add_argument(
         "--source", action="store_true", help="copy .py sources instead of compiled .mpy files"
     )

@@ -64,6 +64,21 @@ def test_who_am_i_is_checked():
     raises(ValueError, make_imu, bus, {"kind": "bmi160", "addr": 0x68})
 
 
+def test_boot_init_waits_once_for_the_chip_reset():
+    for i, wait in enumerate((100, 100, 1)):
+        chip = CHIPS[i]
+        fake, _bus, imu = setup(chip)
+        waits = []
+        assert imu.init(T0, waits.append)
+        assert waits == [wait] and fake.resets == 2
+        fake.push(0, 0, 9807)
+        assert imu.read(buffer()) == 1
+    machine.reset_fakes()
+    imu = make_imu(I2CBus(machine.I2C(0)), {"kind": "mpu6050", "addr": 0x68})
+    waits = []
+    assert not imu.init(T0, waits.append) and waits == []  # no chip: no wait, a status
+
+
 def test_configures_100hz_ranges_and_fifo():
     for chip in CHIPS:
         fake, _bus, imu = setup(chip)
