@@ -41,8 +41,8 @@ class Item:
 
 
 def items(split: str, count: int = 12, minutes: float = 2.0) -> list[Item]:
-    """The traces of ``split``: every gait/direction in turn, some accelerometer-only
-    or with a +-8 g accelerometer range."""
+    """The traces of ``split``: every gait/direction in turn, some accelerometer-only,
+    with a +-8 g accelerometer range, or with dropouts."""
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
     out: list[Item] = []
@@ -56,6 +56,7 @@ def items(split: str, count: int = 12, minutes: float = 2.0) -> list[Item]:
             minutes=minutes,
             acc_only=i % 4 == 3,
             range_g=8.0 if i % 5 == 4 else 16.0,
+            dropouts=i % 7 == 6,
             uniform_mount_p=_UNIFORM_MOUNT_P[split],
         )
         suffix = "_acc" if opts.acc_only else ""

@@ -567,6 +567,7 @@ class Options:
     rate_hz: int = 100
     acc_only: bool = False
     range_g: float = 16.0
+    dropouts: bool = False  # missing samples (time gaps) and nan readings, ~1 each a minute
     clean: bool = False
     activities: bool = True  # stops, fidgeting and U-turns between bouts
     uniform_mount_p: float = 0.25  # share of mountings that are any rotation at all
@@ -892,6 +893,9 @@ def simulate(
         f"gyro_noise={sensor.gyro_noise:.4f}rad/s jitter_ms={sensor.jitter_ms:.2f} "
         f"gyro={'no' if opts.acc_only else 'yes'}",
     ]
+    gaps, nans = _dropouts(opts, n_samples) if opts.dropouts else ([], set())
+    if opts.dropouts:
+        header.append(f"# dropouts: {len(gaps)} time gaps, {len(nans)} nan samples")
     cols = "t_ms,ax,ay,az" + ("" if opts.acc_only else ",gx,gy,gz") + ",label,step"
     out.write("\n".join(header) + "\n" + cols + "\n")
     lean = segs[0].lean
@@ -899,6 +903,9 @@ def simulate(
     tau = 0.7
     ci = 0
     steps = 0
+    written = 0
+    pending: str | None = None  # label of a contact that fell into a time gap
+    gap_i = 0
     buf = io.StringIO()
     for n in range(n_samples):
         jitter = 0.0
@@ -932,18 +939,46 @@ def simulate(
             gyr.append(_clamp(v, -GYRO_RANGE, GYRO_RANGE))
         step = 0
         label = seg.label
+        if pending is not None:
+            step, label, pending = 1, pending, None
         while ci < len(contacts) and contacts[ci][0] <= t:
             step = 1
             label = contacts[ci][1]
             ci += 1
+        while gap_i < len(gaps) and gaps[gap_i][1] <= n:
+            gap_i += 1
+        if gap_i < len(gaps) and gaps[gap_i][0] <= n:
+            if step:
+                pending = label  # the contact is flagged on the next sample there is
+            continue
         steps += step
-        row = [str(round(t_ms_true)), _fmt(acc[0]), _fmt(acc[1]), _fmt(acc[2])]
-        if not opts.acc_only:
-            row += [_fmt(gyr[0]), _fmt(gyr[1]), _fmt(gyr[2])]
+        written += 1
+        row = [str(round(t_ms_true))]
+        if n in nans:
+            row += ["nan"] * (3 if opts.acc_only else 6)
+        else:
+            row += [_fmt(acc[0]), _fmt(acc[1]), _fmt(acc[2])]
+            if not opts.acc_only:
+                row += [_fmt(gyr[0]), _fmt(gyr[1]), _fmt(gyr[2])]
         row += [label, str(step)]
         buf.write(",".join(row) + "\n")
         if n % 4096 == 4095:
             out.write(buf.getvalue())
             buf = io.StringIO()
     out.write(buf.getvalue())
-    return {"samples": n_samples, "steps": steps}
+    return {"samples": written, "steps": steps}
+
+
+def _dropouts(opts: Options, n_samples: int) -> tuple[list[tuple[int, int]], set[int]]:
+    """Sample-index ranges to leave out (30-500 ms) and single samples to read nan."""
+    rng = random.Random(opts.seed * 32452843 + 4)
+    per_minute = 60 * opts.rate_hz
+    count = max(1, round(n_samples / per_minute))
+    gaps = []
+    for _ in range(count):
+        start = rng.randrange(1, max(2, n_samples - 1))
+        length = max(1, round(_u(rng, 0.03, 0.5) * opts.rate_hz))
+        gaps.append((start, min(n_samples - 1, start + length)))
+    gaps.sort()
+    nans = {rng.randrange(1, max(2, n_samples)) for _ in range(count)}
+    return gaps, nans

@@ -55,6 +55,11 @@ def register(sub: Any) -> None:
         action="store_true",
         help="no stops, fidgeting or U-turns between bouts",
     )
+    p.add_argument(
+        "--dropouts",
+        action="store_true",
+        help="about once a minute a time gap (missing samples) and a nan reading",
+    )
     p.set_defaults(handler=run)
 
 
@@ -110,6 +115,7 @@ def options_from_args(args: argparse.Namespace) -> tuple[Options, Any]:
         range_g=range_g,
         clean=args.clean,
         activities=not args.no_activities,
+        dropouts=args.dropouts,
     )
     return opts, blocks
 

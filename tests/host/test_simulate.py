@@ -385,3 +385,16 @@ def test_tuning_and_held_out_sets_share_no_seed():
     assert set(SPLITS) == {"tune", "heldout"}
     with pytest.raises(ValueError):
         items("train")
+
+
+def test_dropouts_leave_gaps_and_nan_but_keep_every_contact():
+    _, plain = make(seed=13, minutes=2.0)
+    _, holed = make(seed=13, minutes=2.0, dropouts=True)
+    assert len(holed.rows) < len(plain.rows)
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(holed.rows)]
+    assert max(gaps) >= 30
+    assert any(r[1] is None for r in holed.rows)
+    assert len(true_steps(holed)) == len(true_steps(plain))
+    kept = {r[0]: r[1:] for r in holed.rows if r[1] is not None}
+    same = [r for r in plain.rows if r[0] in kept and r[8] == 0]
+    assert all(kept[r[0]][:6] == r[1:7] for r in same)  # the rest of the trace is unchanged
