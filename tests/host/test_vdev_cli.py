@@ -64,3 +64,78 @@ def test_vdev_rejects_a_missing_plan(tmp_path):
     assert result.returncode == 2
     assert result.stdout == ""
     assert "plan" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_vdev_runs_the_firmware_over_a_trace_before_printing_the_port(tmp_path):
+    plan = tmp_path / "plan.json"
+    plan.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "name": "Two blocks",
+                "blocks": [{"kind": "warmup", "seconds": 5}, {"kind": "backward", "seconds": 5}],
+            }
+        )
+    )
+    trace = tmp_path / "trace.csv"
+    subprocess.run(
+        [str(BIN / "retrostride"), "simulate", "--plan", str(plan), "--out", str(trace)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    rows = sum(1 for line in trace.read_text().splitlines()[1:] if not line.startswith("#"))
+    fs_dir = tmp_path / "fs"
+    proc = subprocess.Popen(
+        [
+            str(BIN / "retrostride"),
+            *("vdev", "--board", "devkitc-gy521", "--plan", str(plan)),
+            *("--trace", str(trace), "--fs-dir", str(fs_dir)),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        port = proc.stdout.readline().strip()
+        assert port.startswith("/dev/"), port
+        logs = [p.name for p in (fs_dir / "logs").glob("*.rsl")]
+        assert logs == ["s00001.rsl"]  # written before the port line
+        listing = subprocess.run(
+            [str(BIN / "mpremote"), "connect", port, "fs", "ls", ":logs"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+        assert "s00001.rsl" in listing
+        assert (
+            "main.py"
+            in subprocess.run(
+                [str(BIN / "mpremote"), "connect", port, "fs", "ls", ":"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=True,
+            ).stdout
+        )  # the firmware is on the device, as deploy would leave it
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert f"ran {rows - 1} trace rows ({rows - 1} samples delivered)" in err
+
+
+def test_vdev_trace_needs_a_board(tmp_path):
+    trace = tmp_path / "t.csv"
+    trace.write_text("t_ms,ax,ay,az\n0,0,0,9.8\n")
+    result = subprocess.run(
+        [str(BIN / "retrostride"), "vdev", "--trace", str(trace)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2 and "--board" in result.stderr
+    assert result.stdout == ""
