@@ -99,6 +99,7 @@ class Summary:
     warnings: list[tuple[int, str]] = field(default_factory=list)
     falls: list[int] = field(default_factory=list)
     planned: bool = True
+    start_is_sync_time: bool = False  # no wall clock on the device: the day it was stored
 
     @property
     def compliance(self) -> float | None:
@@ -196,17 +197,24 @@ def start_time(
     """When the session began: an explicit start in the store's row, the log header or the
     session_start event; else when the store received it (the device has no wall clock,
     so for weekly progress the day it was synced is the best date there is)."""
+    sources = _sources(events, session)
+    return _first_time(START_KEYS, sources) or _first_time(STORED_KEYS, sources)
+
+
+def _sources(events: Sequence[Event], session: dict[str, Any] | None) -> list[dict[str, Any]]:
     row = session or {}
     sources: list[dict[str, Any]] = [row]
     if isinstance(row.get("header"), dict):
         sources.append(row["header"])
-    sources += [e for e in events if e.get("type") == "session_start"]
-    for keys in (START_KEYS, STORED_KEYS):
-        for src in sources:
-            for key in keys:
-                when = _parse_time(src.get(key))
-                if when is not None:
-                    return when
+    return sources + [e for e in events if e.get("type") == "session_start"]
+
+
+def _first_time(keys: Sequence[str], sources: Sequence[dict[str, Any]]) -> dt.datetime | None:
+    for src in sources:
+        for key in keys:
+            when = _parse_time(src.get(key))
+            if when is not None:
+                return when
     return None
 
 
@@ -250,6 +258,7 @@ def summarize(
         ],
         falls=[int(e["t_ms"]) for e in events if e.get("type") == "fall"],
         planned=any(e.get("type") == "interval" for e in events),
+        start_is_sync_time=_first_time(START_KEYS, _sources(events, session)) is None,
     )
 
 
@@ -280,8 +289,10 @@ def interval_line(iv: Interval, count: int) -> str:
 def format_text(s: Summary) -> str:
     """The summary printed on stdout."""
     lines = [f"session {s.session_id}" + (f" ({s.plan})" if s.plan else "")]
-    if s.start:
-        lines.append(f"started   {s.start.strftime('%Y-%m-%d %H:%M UTC')}")
+    if s.start and s.start_is_sync_time:
+        lines.append(f"stored    {s.start:%Y-%m-%d %H:%M} UTC (the device keeps no date)")
+    elif s.start:
+        lines.append(f"started   {s.start:%Y-%m-%d %H:%M} UTC")
     lines += [
         f"duration  {clock(s.duration_s * 1000)}",
         f"steps     {s.steps} ({s.backward_steps} backward)",
