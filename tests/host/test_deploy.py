@@ -164,3 +164,13 @@ def test_a_board_file_for_another_chip_is_refused(vdev, monkeypatch):
     monkeypatch.setattr(Device, "evaluate", lambda self, expr: "Generic ESP32 module with ESP32")
     with Device(vdev.port) as dev:
         assert deploy_mod.device_chip(dev) == "esp32"
+
+
+def test_batched_device_hashes_match_the_device_wrappers_own(vdev):
+    deploy(vdev.port, "devkitc-gy521", "intro", log=quiet)
+    paths = ["/board.json", "/lib/drivers/imu.mpy", "/nope.bin"]
+    with Device(vdev.port) as dev:
+        batch = deploy_mod.device_hashes(dev, paths)
+        assert batch == {p: dev.sha256(p) for p in paths}
+    assert batch["/nope.bin"] is None
+    assert batch["/board.json"] == hashlib.sha256(vdev.fs.files["/board.json"]).digest()
