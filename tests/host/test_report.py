@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from host_tools.report import intervals_of, summarize, write_report
+from host_tools.report import format_text, intervals_of, summarize, write_report
 
 RETROSTRIDE = Path(sys.executable).with_name("retrostride")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -261,3 +261,14 @@ def test_report_of_an_unknown_stored_session_is_exit_2(tmp_path):
     result = run("report", "42", "--db", str(db), "--out", str(tmp_path / "o"))
     assert result.returncode == 2
     assert "no stored session '42'" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_session_without_a_clock_is_dated_by_when_it_was_stored():
+    events = [e for e in make_session(seed=1) if e["type"] != "session_start"]
+    row = {"id": 7, "start": None, "stored_at": "2026-11-20 18:05:00"}
+    s = summarize(events, "7", row)
+    assert s.start == dt.datetime(2026, 11, 20, 18, 5, tzinfo=dt.UTC) and s.start_is_sync_time
+    assert "stored    2026-11-20 18:05 UTC (the device keeps no date)" in format_text(s)
+    explicit = summarize(make_session(seed=1), "1", row)
+    assert explicit.start == dt.datetime(2026, 11, 11, 7, tzinfo=dt.UTC)
+    assert not explicit.start_is_sync_time
