@@ -1,5 +1,6 @@
 """``retrostride simulate``: determinism, the trace contract, physics and ground truth."""
 
+import contextlib
 import io
 import itertools
 import json
@@ -8,12 +9,14 @@ import random
 import statistics
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from host_tools import cli
 from host_tools.datasets import SPLITS, items
 from host_tools.evaluate import score
 from host_tools.simulate import G, Options, random_mounting, rotate, simulate
@@ -23,10 +26,25 @@ from retrostride.trace import LABELS, parse_lines
 RETROSTRIDE = Path(sys.executable).with_name("retrostride")
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+def run_subprocess(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(RETROSTRIDE), *args], capture_output=True, text=True, timeout=120, check=False
     )
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str) -> Result:
+    """The CLI in-process (fast); one test runs the installed console script."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(list(args))
+    return Result(code, out.getvalue(), err.getvalue())
 
 
 def make(**kw):
@@ -52,7 +70,7 @@ def true_steps(trace, label=None):
 def test_same_arguments_give_the_same_bytes_and_seeds_differ(tmp_path):
     a, b, c = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
     for path, seed in ((a, "7"), (b, "7"), (c, "8")):
-        result = run("simulate", "--out", str(path), "--seed", seed, "--minutes", "0.3")
+        result = run_subprocess("simulate", "--out", str(path), "--seed", seed, "--minutes", "0.3")
         assert result.returncode == 0, result.stderr
     assert a.read_bytes() == b.read_bytes()
     assert a.read_bytes() != c.read_bytes()
