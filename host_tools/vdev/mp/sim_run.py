@@ -89,19 +89,45 @@ def run(trace_path, realtime=False, delivered=None, report=None):
     started = time.ticks_ms()
     a.start_session(0)
     trace = Trace(trace_path)
-    rows = 0
-    t = 0
+    rate = a.rate_hz
+    st = {"rows": 0, "pushed": 0, "t": 0}
+
+    def push(t, row):
+        chip.push(_z(row[1]), _z(row[2]), _z(row[3]), _z(row[4]), _z(row[5]), _z(row[6]))
+        st["pushed"] += 1
+        if st["pushed"] % _BURST == 0:
+            if realtime:
+                while time.ticks_diff(time.ticks_ms(), started) < t:
+                    time.sleep_ms(5)
+            a.pump(t)
+            a.tick(t)
+
+    # A trace at the chip's own rate goes in row for row. At another rate (an
+    # LSM6DS3 runs at 104 Hz) the chip samples the recorded motion on its own
+    # grid: each chip sample takes the latest row at or before its time.
+    resample = None
+    prev = None
+    k = 0  # chip samples made when resampling
     with open(trace_path) as f:
         for row in iter_rows(trace, f):
             t = row[0]
-            chip.push(_z(row[1]), _z(row[2]), _z(row[3]), _z(row[4]), _z(row[5]), _z(row[6]))
-            rows += 1
-            if rows % _BURST == 0:
-                if realtime:
-                    while time.ticks_diff(time.ticks_ms(), started) < t:
-                        time.sleep_ms(5)
-                a.pump(t)
-                a.tick(t)
+            st["rows"] += 1
+            st["t"] = t
+            if resample is None:
+                nominal = trace.meta.get("rate_hz", "")
+                resample = not (nominal.isdigit() and int(nominal) == rate)
+            if not resample:
+                push(t, row)
+                continue
+            while prev is not None and (k * 1000) // rate < t:
+                push((k * 1000) // rate, prev)
+                k += 1
+            prev = row
+    while prev is not None and (k * 1000) // rate <= st["t"]:
+        push((k * 1000) // rate, prev)
+        k += 1
+    rows = st["rows"]
+    t = st["t"]
     while a.pump(t):  # whatever is still in the FIFO
         pass
     a.tick(t)
