@@ -13,7 +13,8 @@ reverse (shared/notes/science.md). The last stride (two step intervals) of
 the vertical signal is resampled to ``N`` points, centred and scaled to int8
 range, and circularly cross-correlated with a forward stride template and with
 the same template reversed in time. A stride that matches the reversed template
-better is backward. The template is a property of human gait, fitted by
+better is backward. There is one template for walking and one for running (the
+gait is decided first). The templates are a property of human gait, fitted by
 ``host_tools/fit_gait.py`` (running *this* code) and stored in
 ``retrostride.gait_model``; horizontal axes never enter, so the decision does
 not depend on how the clip is turned about the vertical, and a U-turn (a change
@@ -52,7 +53,8 @@ class GaitClassifier:
     def __init__(self, detector):
         self._d = detector
         self.vec = array("i", bytes(4 * N))  # the last stride, resampled
-        self._tf = array("i", gait_model.TEMPLATE)
+        self._tw = array("i", gait_model.TEMPLATE)  # walking stride
+        self._tr = array("i", gait_model.TEMPLATE_RUN)  # running stride
         self._vote = 0
         self._dir = UNKNOWN
         self._count = 0  # steps in this bout
@@ -96,10 +98,9 @@ class GaitClassifier:
             k += 1
         return True
 
-    def match(self):
-        """Best circular correlation with the forward template minus with the reversed one."""
+    def match(self, tf):
+        """Best circular correlation with the forward template ``tf`` minus with it reversed."""
         vec = self.vec
-        tf = self._tf
         best_f = -(1 << 29)
         best_b = -(1 << 29)
         s = 0
@@ -146,7 +147,8 @@ class GaitClassifier:
             j += 1
         gait = RUN if lowest < _FLIGHT_MM or cadence >= _RUN_CADENCE + 30 else WALK
         # direction
-        score = self.match() if self.stride_vector(i_peak + 1, length) else 0
+        tf = self._tr if gait == RUN else self._tw
+        score = self.match(tf) if self.stride_vector(i_peak + 1, length) else 0
         self.score = score
         vote = self._vote - (self._vote >> gait_model.LEAK_SHIFT) + score
         self._vote = vote
@@ -169,9 +171,18 @@ class GaitClassifier:
             margin = 0
         # the contact sits at a different place relative to the vertical peak
         # when walking backward (toe first) than forward (heel first)
-        self.shift_ms = (
-            gait_model.SHIFT_BACKWARD_MS if self._dir == BACKWARD else gait_model.SHIFT_FORWARD_MS
-        )
+        if gait == RUN:
+            self.shift_ms = (
+                gait_model.SHIFT_RUN_BACKWARD_MS
+                if self._dir == BACKWARD
+                else gait_model.SHIFT_RUN_FORWARD_MS
+            )
+        else:
+            self.shift_ms = (
+                gait_model.SHIFT_BACKWARD_MS
+                if self._dir == BACKWARD
+                else gait_model.SHIFT_FORWARD_MS
+            )
         confidence = 50 + (margin * 50) // gait_model.CONFIDENT
         if confidence > 99:
             confidence = 99
