@@ -123,6 +123,7 @@ class App:
         self.running = False
         self.events = 0
         self.low_battery = False
+        self.refused = None
         self.level = 0
         self._t0 = 0
         self._k = 0  # samples given to the session; their time is derived from the ODR
@@ -239,10 +240,43 @@ class App:
         self.log_path = path
         return stream
 
+    def flash_ok(self):
+        """The logbook's flash-full policy: room for a session, never deleting a log.
+
+        Every log still on the device is unsynced (sync deletes a log only after
+        storing it), so nothing is deleted here; without room the session does
+        not start (``refused`` says why).
+        """
+        import os
+
+        from retrostride import logbook
+
+        d = self.log_dir or logbook.LOG_DIR
+        try:
+            st = os.statvfs("/")
+            free = st[0] * st[4]  # f_bsize * f_bavail
+        except OSError:
+            return True  # no statvfs: nothing to go by
+        logs = []
+        try:
+            for name in os.listdir(d):
+                if logbook.is_log_name(name):
+                    logs.append((name, os.stat(d + "/" + name)[6], False))
+        except OSError:
+            pass
+        ok, _ = logbook.space_plan(free, logs)
+        self.refused = None if ok else "flash full: sync to free it"
+        return ok
+
     def start_session(self, now_ms):
-        """Start logging and coaching; session time 0 is ``now_ms`` (ticks)."""
+        """Start logging and coaching; session time 0 is ``now_ms`` (ticks).
+
+        Returns False (and starts nothing) when the flash has no room for a log.
+        """
         from retrostride.session import Session
 
+        if not self.flash_ok():
+            return False
         self._open_log()
         self._t0 = now_ms
         self._k = 0
@@ -258,6 +292,7 @@ class App:
             pass  # samples from before the start are not the session's
         self.running = True
         self.paused = False
+        return True
 
     def stop_session(self):
         """End of the session: the coach's summary, then the log is closed."""

@@ -192,3 +192,18 @@ def test_the_periodic_tasks_call_their_step_and_yield_instead_of_sleeping():
         task.send(None)
     assert len(calls) == 3
     assert machine.sleeps == []
+
+
+def test_a_full_flash_refuses_the_session_and_deletes_no_log():
+    _, a = _fresh(json.dumps(PLAN))
+    assert a.start_session(0)
+    a.stop_session()
+    kept = sorted(os.listdir("/logs"))
+    real = os.statvfs
+    os.statvfs = lambda path: (4096, 4096, 100, 1, 1, 0, 0, 0, 0, 255)  # 4 KB free
+    try:
+        assert not a.start_session(100)
+    finally:
+        os.statvfs = real
+    assert a.session is None and "flash full" in a.refused
+    assert sorted(os.listdir("/logs")) == kept  # the unsynced log is still there
