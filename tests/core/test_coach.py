@@ -230,3 +230,26 @@ def test_same_events_whatever_the_tick_origin(origin):
     _, ref = run(plan, lambda t, k, s: "forward", 40000)
     _, got = run(plan, lambda t, k, s: "forward", 40000, origin=origin)
     assert got == ref
+
+
+def test_a_classifier_settling_late_in_the_grace_causes_no_nudge():
+    # the runner turned at once but the classifier kept saying "forward" for ~6 s
+    def lagging(t, kind, since):
+        if kind == "backward":
+            return "forward" if since < GRACE_MS - 200 else "backward"
+        return "forward" if since > 1500 else "backward"
+
+    _, out = run(INTRO, lagging, TOTAL_MS)
+    assert of(out, "warning") == []
+
+
+def test_first_steps_after_a_pause_in_stepping_are_not_judged():
+    plan = {"version": 1, "name": "x", "blocks": [{"kind": "backward", "seconds": 60}]}
+    out = []
+    coach = Coach(plan, out.append)
+    for t in range(0, 20001, 10):
+        coach.tick(t)
+        if t >= 10000 and t % 500 == 0:  # stood still 10 s, then 4 forward steps
+            d = "forward" if t < 12000 else "backward"
+            coach.on_step(events.step(t - 100, d, "walk", 120, 90, t))
+    assert of(out, "warning") == []

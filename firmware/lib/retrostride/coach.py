@@ -9,7 +9,7 @@ per sample, ``on_step`` per decided step, ``on_fall`` per confirmed fall,
   (``start_backward``/``start_forward``/``start_rest`` or the block's cue) at
   each change, a ``countdown`` buzz ``countdown_s`` before each change;
 - wrong-direction coaching: in a backward interval, once the turn-round grace
-  is over (5 s, and the first 4 steps of a new bout after a pause in stepping,
+  is over (6.5 s, and the first 4 steps of a new bout after a pause in stepping,
   while the classifier settles), when at least 4 of the last 5 steps are
   forward, a ``warning`` (``wrong_direction``) and its buzz, then not again
   for 15 s; the same for backward steps in a forward interval;
@@ -35,7 +35,7 @@ from retrostride.safety import BackwardCap
 from retrostride.ticks import ticks_diff
 from retrostride.timer import DONE, IDLE, RUNNING, Timer
 
-GRACE_MS = const(5000)  # time to turn round at the start of an interval
+GRACE_MS = const(6500)  # turning round + the classifier settling, from the interval start
 BOUT_SKIP = const(4)  # first steps of a bout (after a pause in stepping) are not judged
 _BOUT_GAP_MS = const(1200)
 WARN_EVERY_MS = const(15000)
@@ -163,11 +163,13 @@ class Coach:
         timer.on_step(now, direction)
 
     def _coach_direction(self, now, t_step, i, asked, direction, confidence):
-        if ticks_diff(t_step, self._interval_t) < GRACE_MS or self._bout_steps <= BOUT_SKIP:
+        if self._bout_steps <= BOUT_SKIP:
             return
         wrong = direction == ("forward" if asked == 1 else "backward") and confidence >= _MIN_CONF
         self._recent[self._recent_n % _WINDOW] = 1 if wrong else 0
         self._recent_n += 1
+        if not wrong or ticks_diff(t_step, self._interval_t) < GRACE_MS:
+            return  # the latest step must itself be wrong: a turning runner is not nagged
         k = 0
         for j in range(_WINDOW):
             k += self._recent[j]
