@@ -61,6 +61,12 @@ GYRO_RANGE = math.radians(2000.0)
 VERSION = "1"
 
 GAITS = ("walk", "run")
+CADENCE_RANGE = {
+    "walk_forward": (80.0, 130.0),
+    "walk_backward": (80.0, 130.0),
+    "run_forward": (150.0, 190.0),
+    "run_backward": (170.0, 230.0),
+}
 DIRECTIONS = ("forward", "backward", "mixed")
 
 Vec = tuple[float, float, float]
@@ -122,6 +128,8 @@ class Runner:
     phase_roll: float
     phase_yaw: float
     phase_pitch: float
+    wobble: float  # clip/soft-tissue ringing after a landing (m/s^2)
+    wobble_hz: float
 
     def params(self, gait: str, direction: str) -> GaitParams:
         key = f"{gait}_{direction}"
@@ -266,6 +274,8 @@ def make_runner(rng: random.Random) -> Runner:
         phase_roll=_u(rng, -0.5, 0.5),
         phase_yaw=_u(rng, -0.5, 0.5),
         phase_pitch=_u(rng, -0.8, 0.8),
+        wobble=_u(rng, 0.0, 2.5),
+        wobble_hz=_u(rng, 12.0, 22.0),
     )
 
 
@@ -282,12 +292,20 @@ class Kin:
 
 
 def forward_profile(
-    p: GaitParams, gait: str, u: float, period: float, scale: float, kin: Kin
+    p: GaitParams,
+    gait: str,
+    u: float,
+    period: float,
+    scale: float,
+    kin: Kin,
+    vscale: float | None = None,
 ) -> None:
     """The forward gait of ``p`` at continuous step count ``u``; rates per unit ``u``.
 
     Adds into ``kin``: ``acc`` in m/s^2, ``ang`` in rad, ``rate`` in rad per step
-    (the caller multiplies by du/dt).
+    (the caller multiplies by du/dt). ``vscale`` scales the vertical component
+    (default ``scale``): running keeps it at 1 once under way, because the
+    impulse balance and free fall in flight fix the vertical profile.
     """
     phi = u - math.floor(u)
     if gait == "walk":
@@ -324,7 +342,7 @@ def forward_profile(
             av, aap, aml = -G, 0.0, 0.0
     kin.acc[0] += scale * aap
     kin.acc[1] += scale * aml
-    kin.acc[2] += scale * av
+    kin.acc[2] += (scale if vscale is None else vscale) * av
     two_pi = 2 * math.pi
     kin.ang[1] += scale * p.pitch * math.sin(two_pi * phi + 0.5)
     kin.rate[1] += scale * p.pitch * two_pi * math.cos(two_pi * phi + 0.5)
@@ -459,8 +477,12 @@ class Locomotion(Segment):
         self.gait = gait
         self.direction = direction
         self.p = runner.params(gait, direction)
+        self.runner = runner
         self.scale = scale
-        period = 60.0 / (self.p.cadence_spm * cadence_factor)
+        cadence = self.p.cadence_spm * cadence_factor
+        if label is None:  # keep the literature's ranges (a turn has its own cadence)
+            cadence = _clamp(cadence, *CADENCE_RANGE[f"{gait}_{direction}"])
+        period = 60.0 / cadence
         self.starts: list[float] = []
         self.periods: list[float] = []
         self.amps: list[float] = []
@@ -499,17 +521,31 @@ class Locomotion(Segment):
         if self.ramp_out:
             env = min(env, 0.55 + 0.45 * (n - u) / 1.0)
         scale = self.scale * self.amps[i] * env
+        vscale = env if self.gait == "run" else scale
+        self._wobble(t - self.starts[i], scale, kin)
         tmp = Kin()
         if self.direction == "forward":
-            forward_profile(self.p, self.gait, u, period, scale, tmp)
+            forward_profile(self.p, self.gait, u, period, scale, tmp, vscale)
             sign = 1.0
         else:
-            forward_profile(self.p, self.gait, self.p.event - u, period, scale, tmp)
+            forward_profile(self.p, self.gait, self.p.event - u, period, scale, tmp, vscale)
             sign = -1.0  # time reversal: angular rates flip
         for k in range(3):
             kin.acc[k] += tmp.acc[k]
             kin.ang[k] += tmp.ang[k]
             kin.rate[k] += sign * tmp.rate[k] / period
+
+    def _wobble(self, dt: float, scale: float, kin: Kin) -> None:
+        """The clip rings briefly after each landing (not time-reversed: it follows impact)."""
+        amp = self.runner.wobble * scale
+        if self.gait == "walk":
+            amp *= 0.3
+        elif self.direction == "backward":
+            amp *= 0.5  # forefoot landing is softer
+        if amp and dt < 0.15:
+            w = amp * math.exp(-dt / 0.03) * math.sin(2 * math.pi * self.runner.wobble_hz * dt)
+            kin.acc[2] += w
+            kin.acc[0] += 0.5 * w
 
 
 class Turn(Locomotion):
@@ -610,7 +646,17 @@ def free_script(opts: Options, runner: Runner, rng: random.Random, total: float)
     while t < total:
         bout = _u(rng, 15.0, 40.0)
         segs.append(
-            Locomotion(t, runner, opts.gait, direction, rng, t_end=t + bout, after=segs[-1])
+            Locomotion(
+                t,
+                runner,
+                opts.gait,
+                direction,
+                rng,
+                t_end=t + bout,
+                after=segs[-1],
+                scale=_u(rng, 0.85, 1.15),  # easier and harder bouts
+                cadence_factor=_u(rng, 0.95, 1.05),
+            )
         )
         t = segs[-1].t1
         if opts.direction == "mixed":

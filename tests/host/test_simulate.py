@@ -231,7 +231,9 @@ def test_detector_finds_the_labelled_steps(gait, direction, seed):
     contact begins. Aligning by the median offset first keeps this test about
     the labels, not about the detector's calibration constant.
     """
-    text, trace = make(seed=seed, gait=gait, direction=direction, minutes=1.0, clean=True)
+    text, trace = make(
+        seed=seed, gait=gait, direction=direction, minutes=1.0, clean=True, activities=False
+    )
     steps = detect(text)
     truth = true_steps(trace)
     tally = score(trace, steps, tol=150)
@@ -259,10 +261,16 @@ def test_turns_rotate_about_half_a_circle():
     turn_rows = [r for r in trace.rows if r[7] == "turn"]
     assert turn_rows, "a 3-minute walk has U-turns"
     assert [r for r in turn_rows if r[8] == 1], "people step while turning"
-    # total rotation while turning: ~pi (the mounting rotates the axis, not the angle)
-    rate = [sum(r[k] for r in turn_rows) / 1000 * 0.01 for k in (4, 5, 6)]
-    bouts = sum(1 for a, b in itertools.pairwise(trace.rows) if b[7] == "turn" != a[7])
-    assert math.hypot(*rate) / bouts == pytest.approx(math.pi, rel=0.35)
+    # rotation over each turn: ~pi (the mounting rotates the axis, not the angle)
+    angles = []
+    for turning, rows in itertools.groupby(trace.rows, key=lambda r: r[7] == "turn"):
+        if turning:
+            rows = list(rows)
+            angle = [sum(r[k] for r in rows) / 1000 * 0.01 for k in (4, 5, 6)]
+            angles.append(math.hypot(*angle))
+    assert angles
+    for angle in angles:
+        assert angle == pytest.approx(math.pi, rel=0.2)
 
 
 # ------------------------------------------------------------ plans
