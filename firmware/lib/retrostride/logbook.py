@@ -12,20 +12,24 @@ File layout (format version 1, integers little-endian unless said otherwise)::
              | crc32 u32 (of version .. JSON)
     records  compact step (6 bytes) or framed record, back to back
 
-Compact step (most of a log; bit 7 of its first byte is set)::
+Compact step (most of a log; bit 7 of its first byte is set), 6 bytes::
 
-    b0 = 1 | dir:2 | gait:1 | conf[6:3]      b1 = conf[2:0] | lag:5
-    b2 = cadence_spm (0..255)                 b3 = T & 0xFF
-    b4 b5 = crc32(hi u32 | b0..b3) & 0xFFFF
+    bits 31..0 of b0..b3 (big-endian):  1 | dir:2 | gait:1 | conf_lo:5 | cad_lo:5
+                                        | lag:9 | t_lo:9
+    b4 b5 = crc32(t_hi u24 | cad_hi u8 | conf_hi u8, crc32(b0..b3)) & 0xFFFF
 
-``T = t_ms // tick_ms``, ``lag = (decided_ms - t_ms) // tick_ms``, ``conf`` the
-confidence in per cent. ``hi = T >> 8`` is not stored: the reader takes it from
-the previous event's time (candidates hi, hi+1, hi-1 in that order) and the CRC
-proves which one was meant. The writer uses this form only when that search
-gives the right answer both from the previous event and (candidates hi, hi+1,
-hi-1, hi+2, as a reader searches after damage) from the one before it, so that
-losing any one record never loses the next; otherwise (and every
-``_ANCHOR_EVERY`` steps) it writes a framed step with absolute times.
+``t_lo = t_ms & 511``, ``t_hi = t_ms >> 9``; ``cad_lo/hi`` split ``cadence_spm``
+and ``conf_lo/hi`` the confidence in per cent at bit 5; ``lag = decided_ms - t_ms``
+(0..511). The high parts are not stored: the reader predicts them from the
+previous event's time and the previous step's cadence and confidence, tries the
+candidates in a fixed order (cadence hi +0, +1, -1; within each, confidence hi
++0, +1, -1, +2, -2, +3, -3 as far as 0..3; within each, time hi +0, +1, +2, -1)
+and the CRC proves which one was meant. The writer uses this form
+only when that search finds the truth first both from its present state and,
+with the wider search a reader makes after damage, from its state one record
+earlier, so losing any one record never loses the next; otherwise (and every
+``_ANCHOR_EVERY`` steps) it writes a framed step with absolute values.
+``tick_ms`` in the header is the sample period, for information.
 
 Framed record (resync marker first; every other event)::
 
@@ -88,8 +92,11 @@ PATTERNS = (
 )
 REASONS = ("wrong_direction", "backward_limit", "sensor", "plan", "battery")
 
-_NEAR = (0, 1, -1)  # the time-hi candidates a reader tries, in order
-_WIDE = (0, 1, -1, 2)  # ... and after damage (then further out)
+_NEAR = (0, 1, -1)  # candidates for the cadence high part, in order
+_C_WIDE = (0, 1, -1, 2, -2, 3, -3, 4, -4, 5, -5, 6, -6, 7, -7)  # ... after damage
+_P_ORDER = (0, 1, -1, 2, -2, 3, -3)  # ... for the confidence's (0..3)
+_T_NEAR = (0, 1, 2, -1)  # ... for the time high part
+_T_WIDE = (0, 1, 2, -1, 3)  # ... after damage (then further out)
 _STEP_KEYS = ("type", "t_ms", "direction", "gait", "cadence_spm", "confidence", "decided_ms")
 
 
@@ -136,35 +143,68 @@ def _pct(conf):
     return pct if pct / 100 == conf else -1
 
 
-def _hi_bytes(buf, hi):
-    buf[0] = hi & 0xFF
-    buf[1] = (hi >> 8) & 0xFF
-    buf[2] = (hi >> 16) & 0xFF
-    buf[3] = (hi >> 24) & 0xFF
+def _ctx(buf, t_hi, c_hi, p_hi):
+    """The implicit high parts of a compact step, as the bytes its CRC covers."""
+    buf[0] = t_hi & 0xFF
+    buf[1] = (t_hi >> 8) & 0xFF
+    buf[2] = (t_hi >> 16) & 0xFF
+    buf[3] = c_hi & 0xFF
+    buf[4] = p_hi & 0xFF
     return buf
 
 
-def _time_hi(t_ms, tick):
-    return (t_ms // tick) >> 8
+def _advance(state, e):
+    """What a reader knows after event ``e``: last time, last step's cadence and per cent."""
+    t = e.get("t_ms")
+    if _is_int(t):
+        state[0] = t
+    if e.get("type") == "step":
+        cad = e.get("cadence_spm")
+        pct = _pct(e.get("confidence"))
+        if _is_int(cad) and 0 <= cad < 8192 and pct >= 0:
+            state[1] = cad
+            state[2] = pct
+
+
+def _finds(buf, base, c, t, cad, pct, state, t_order):
+    """Would a reader in ``state`` meet the true high parts first among CRC matches?"""
+    t0 = state[0] >> 9
+    c0 = state[1] >> 5
+    p0 = state[2] >> 5
+    th = t >> 9
+    ch = cad >> 5
+    ph = pct >> 5
+    for dc in _NEAR:
+        b = c0 + dc
+        for dp in _P_ORDER:
+            e = p0 + dp
+            if b < 0 or not 0 <= e <= 3:
+                continue
+            for dt in t_order:
+                a = t0 + dt
+                if a == th and b == ch and e == ph:
+                    return True
+                if a >= 0 and _crc16(_ctx(buf, a, b, e), base) == c:
+                    return False
+    return False
 
 
 class Writer:
     """Appends events to ``stream`` (a file opened ``"wb"``), one flushed record each.
 
     ``header`` is a JSON-ready dict (session id, start, board, plan, firmware…);
-    ``tick_ms`` the sample period, the time unit of compact steps.
+    ``tick_ms`` the sample period, recorded in the header for information.
     """
 
     def __init__(self, stream, header, tick_ms=DEFAULT_TICK_MS):
         if not 1 <= tick_ms <= 255:
             raise ValueError("tick_ms must be 1..255")
         self._s = stream
-        self._tick = tick_ms
-        self._last_t = 0
-        self._prev_t = 0  # the event before: lets a reader that lost one record go on
+        self._state = [0, 0, 0]  # time, cadence, per cent the reader predicts from
+        self._before = [0, 0, 0]  # ... and as it was one record earlier
         self._since_anchor = 0
         self._rec = bytearray(6)
-        self._hi = bytearray(4)
+        self._ctx = bytearray(5)
         self._head = memoryview(self._rec)[0:4]
         self.bytes_written = 0
         body = _dumps(header).encode()
@@ -193,10 +233,12 @@ class Writer:
         if rec is None:
             rec = _framed(_T_JSON, _dumps(event).encode())
         self._put(rec)
-        t = event.get("t_ms")
-        if _is_int(t):
-            self._prev_t = self._last_t
-            self._last_t = t
+        b = self._before
+        st = self._state
+        b[0] = st[0]
+        b[1] = st[1]
+        b[2] = st[2]
+        _advance(st, event)
 
     def _step(self, e):
         if len(e) != len(_STEP_KEYS):
@@ -212,30 +254,29 @@ class Writer:
         pct = _pct(e["confidence"])
         if not (_is_int(t) and _is_int(dec) and _is_int(cad)) or d < 0 or g < 0 or pct < 0:
             return None
-        tick = self._tick
         lag = dec - t
         self._since_anchor += 1
         if (
             self._since_anchor < _ANCHOR_EVERY
-            and t >= 0
-            and t % tick == 0
-            and lag >= 0
-            and lag % tick == 0
-            and lag // tick < 32
-            and 0 <= cad < 256
+            and 0 <= t <= _I32_MAX
+            and 0 <= lag < 512
+            and 0 <= cad < 8192
         ):
             r = self._rec
-            big_t = t // tick
-            r[0] = 0x80 | (d << 5) | (g << 4) | (pct >> 3)
-            r[1] = ((pct & 7) << 5) | (lag // tick)
-            r[2] = cad
-            r[3] = big_t & 0xFF
-            hi = big_t >> 8
-            head = self._head
-            c = _crc16(head, crc32(_hi_bytes(self._hi, hi)))
-            ok = self._first(head, c, hi, _time_hi(self._last_t, tick), False)
-            ok = ok and self._first(head, c, hi, _time_hi(self._prev_t, tick), True)
-            if ok:
+            c_lo = cad & 31
+            p_lo = pct & 31
+            t_lo = t & 511
+            r[0] = 0x80 | (d << 5) | (g << 4) | (p_lo >> 1)
+            r[1] = ((p_lo & 1) << 7) | (c_lo << 2) | (lag >> 7)
+            r[2] = ((lag & 0x7F) << 1) | (t_lo >> 8)
+            r[3] = t_lo & 0xFF
+            base = crc32(self._head)
+            c = _crc16(_ctx(self._ctx, t >> 9, cad >> 5, pct >> 5), base)
+            st = self._state
+            b = self._before
+            if _finds(self._ctx, base, c, t, cad, pct, st, _T_NEAR) and _finds(
+                self._ctx, base, c, t, cad, pct, b, _T_WIDE
+            ):
                 r[4] = c & 0xFF
                 r[5] = c >> 8
                 return r
@@ -243,16 +284,6 @@ class Writer:
             return None
         self._since_anchor = 0
         return _framed(_T_STEP, struct.pack("<iiHBBB", t, dec, cad, pct, d, g))
-
-    def _first(self, head, c, hi, h0, wide):
-        """Would a reader whose last event had time-hi ``h0`` find ``hi`` first?"""
-        for off in _WIDE if wide else _NEAR:
-            cand = h0 + off
-            if cand == hi:
-                return True
-            if cand >= 0 and _crc16(head, crc32(_hi_bytes(self._hi, cand))) == c:
-                return False
-        return False
 
     def close(self):
         if hasattr(self._s, "flush"):
@@ -343,12 +374,12 @@ def _decode_framed(kind, p):
 
 
 class _Reader:
-    def __init__(self, data, tick):
+    def __init__(self, data):
         self.data = data
-        self.tick = tick
-        self.last_t = 0
+        self.state = [0, 0, 0]
         self.skipped = 0  # bytes skipped since the last intact record
-        self.hi = bytearray(4)
+        self.stale = False  # damage since the last step read
+        self.ctx = bytearray(5)
 
     def framed_at(self, pos):
         data = self.data
@@ -368,43 +399,66 @@ class _Reader:
         data = self.data
         if pos + 6 > len(data) or not data[pos] & 0x80:
             return None
-        head = memoryview(data)[pos : pos + 4]
+        b0 = data[pos]
+        b1 = data[pos + 1]
+        b2 = data[pos + 2]
+        d = (b0 >> 5) & 3
+        if d >= len(DIRECTIONS):
+            return None
+        p_lo = ((b0 & 15) << 1) | (b1 >> 7)
+        c_lo = (b1 >> 2) & 31
+        lag = ((b1 & 3) << 7) | (b2 >> 1)
+        t_lo = ((b2 & 1) << 8) | data[pos + 3]
+        base = crc32(memoryview(data)[pos : pos + 4])
         want = data[pos + 4] | (data[pos + 5] << 8)
-        h0 = _time_hi(self.last_t, self.tick)
-        # After damage each lost record may have moved the time by one window.
+        st = self.state
+        t0 = st[0] >> 9
+        c0 = st[1] >> 5
+        p0 = st[2] >> 5
+        # After damage each lost record may have moved the time by a window or two.
         extra = min(self.skipped // 6, 64) if wide else 0
-        for i in range(4 + 2 * extra if wide else 3):
-            if i < 4:
-                hi = h0 + _WIDE[i]
-            elif i < 4 + extra:
-                hi = h0 + i - 1
-            else:
-                hi = h0 - 2 - (i - 4 - extra)
-            if hi >= 0 and _crc16(head, crc32(_hi_bytes(self.hi, hi))) == want:
-                b0 = data[pos]
-                b1 = data[pos + 1]
-                d = (b0 >> 5) & 3
-                pct = ((b0 & 15) << 3) | (b1 >> 5)
-                if d >= len(DIRECTIONS) or pct > 100:
-                    return None
-                tick = self.tick
-                t = ((hi << 8) | data[pos + 3]) * tick
-                e = _step_event(t, t + (b1 & 31) * tick, data[pos + 2], pct, d, (b0 >> 4) & 1)
-                return e, pos + 6
+        t_order = _T_WIDE if wide else _T_NEAR
+        n_t = len(t_order) + 2 * extra
+        for dc in _C_WIDE if wide else _NEAR:
+            ch = c0 + dc
+            for dp in _P_ORDER:
+                ph = p0 + dp
+                if ch < 0 or not 0 <= ph <= 3:
+                    continue
+                for i in range(n_t):
+                    if i < len(t_order):
+                        th = t0 + t_order[i]
+                    elif i < len(t_order) + extra:
+                        th = t0 + 4 + i - len(t_order)
+                    else:
+                        th = t0 - 2 - (i - len(t_order) - extra)
+                    if th < 0 or _crc16(_ctx(self.ctx, th, ch, ph), base) != want:
+                        continue
+                    pct = (ph << 5) | p_lo
+                    if pct > 100:
+                        return None
+                    t = (th << 9) | t_lo
+                    e = _step_event(t, t + lag, (ch << 5) | c_lo, pct, d, (b0 >> 4) & 1)
+                    return e, pos + 6
         return None
 
     def record_at(self, pos, resync):
         got = self.framed_at(pos)
         if got is not None:
             return got
+        # Lost records may also have held steps: until a step is read again the
+        # cadence and confidence the reader predicts from are stale.
+        resync = resync or self.stale
         got = self.compact_at(pos, resync)
-        if got is None or not resync or got[1] == len(self.data):
+        if got is None or not resync:
             return got
-        # After damage a compact step must be confirmed by an intact record right after it.
-        saved = self.last_t
-        self.last_t = got[0]["t_ms"]
+        # After damage a compact step must be confirmed by an intact record right after
+        # it (so one just before the end of a damaged file is dropped, not guessed).
+        st = self.state
+        saved = (st[0], st[1], st[2])
+        _advance(st, got[0])
         follow = self.framed_at(got[1]) or self.compact_at(got[1], False)
-        self.last_t = saved
+        st[0], st[1], st[2] = saved
         return got if follow is not None else None
 
 
@@ -464,7 +518,7 @@ def read(data):
         report["records_dropped"] = 1 if len(data) > pos else 0
         report["tail_bytes"] = len(data) - pos
         return header, events, report
-    r = _Reader(data, tick)
+    r = _Reader(data)
     n = len(data)
     skip_from = -1 if report["header_ok"] else pos
     while pos < n:
@@ -479,11 +533,12 @@ def read(data):
             report["damaged_regions"] += 1
             report["bytes_skipped"] += pos - skip_from
             skip_from = -1
+            r.stale = True
         e, pos = got
         events.append(e)
-        t = e.get("t_ms")
-        if _is_int(t):
-            r.last_t = t
+        _advance(r.state, e)
+        if e.get("type") == "step":
+            r.stale = False
     if skip_from >= 0:
         report["tail_bytes"] = n - skip_from
     report["records"] = len(events)
