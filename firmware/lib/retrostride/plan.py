@@ -108,10 +108,10 @@ def caps(obj, cap_s=None, cap_steps=None):
         c = obj.get("caps")
         if isinstance(c, dict):
             v = c.get("backward_s")
-            if _is_int(v) and 0 < v <= HARD_BACKWARD_S:
+            if type(v) is int and 0 < v <= HARD_BACKWARD_S:
                 cs = v
             v = c.get("backward_steps")
-            if _is_int(v) and 0 < v <= HARD_BACKWARD_STEPS:
+            if type(v) is int and 0 < v <= HARD_BACKWARD_STEPS:
                 cn = v
     return cs, cn
 
