@@ -434,6 +434,59 @@ class Fidget(Still):
                 kin.acc[2] += 0.5 * env * math.sin(2 * w * (t - start))
 
 
+class Fall(Segment):
+    """A stumble and fall: the trunk topples, hits the ground, and lies there.
+
+    The body rotates by ``angle`` about one horizontal axis over ``drop`` s with
+    partial free fall, an impact spike of ``impact`` m/s^2 (25 ms) lands it, then
+    it lies still until ``t1``. :class:`GetUp` brings it back upright.
+    """
+
+    label = "fall"
+
+    def __init__(self, t0: float, rng: random.Random, direction: str) -> None:
+        self.drop = _u(rng, 0.5, 0.9)
+        super().__init__(t0, t0 + self.drop + _u(rng, 3.0, 7.0), math.radians(2.0))
+        side = rng.random() < 0.4
+        self.axis = 0 if side else 1  # roll (sideways) or pitch
+        sign = rng.choice((-1.0, 1.0)) if side else (-1.0 if direction == "backward" else 1.0)
+        self.angle = sign * math.radians(_u(rng, 60.0, 90.0))
+        self.impact = _u(rng, 25.0, 60.0)
+
+    def state(self, t: float, kin: Kin) -> None:
+        tau = (t - self.t0) / self.drop
+        if tau < 1.0:
+            # smoothstep topple; the supporting force fades as the body drops
+            kin.ang[self.axis] += self.angle * tau * tau * (3 - 2 * tau)
+            kin.rate[self.axis] += self.angle * 6 * tau * (1 - tau) / self.drop
+            kin.acc[2] -= 0.6 * G * math.sin(math.pi * tau)
+        else:
+            kin.ang[self.axis] += self.angle
+        z = (t - self.t0 - self.drop) / 0.025
+        if -4 < z < 4:
+            spike = self.impact * math.exp(-0.5 * z * z)
+            kin.acc[2] += spike
+            kin.acc[0] += 0.4 * spike
+
+
+class GetUp(Segment):
+    """Back to upright after a fall: a slow rotation with some shuffling."""
+
+    label = "other"
+
+    def __init__(self, fall: Fall, rng: random.Random) -> None:
+        self.dur = _u(rng, 1.5, 3.0)
+        super().__init__(fall.t1, fall.t1 + self.dur, math.radians(2.0))
+        self.axis = fall.axis
+        self.angle = fall.angle
+
+    def state(self, t: float, kin: Kin) -> None:
+        tau = min(1.0, max(0.0, (t - self.t0) / self.dur))
+        kin.ang[self.axis] += self.angle * (1 - tau * tau * (3 - 2 * tau))
+        kin.rate[self.axis] -= self.angle * 6 * tau * (1 - tau) / self.dur
+        kin.acc[2] += 1.5 * math.sin(2 * math.pi * tau) * math.sin(math.pi * tau)
+
+
 class Locomotion(Segment):
     """Steps of one gait and direction; ends at ``t_end`` or after ``n_steps``."""
 
@@ -604,6 +657,7 @@ class Options:
     acc_only: bool = False
     range_g: float = 16.0
     dropouts: bool = False  # missing samples (time gaps) and nan readings, ~1 each a minute
+    falls: bool = False  # one fall mid-trace (without a plan)
     clean: bool = False
     activities: bool = True  # stops, fidgeting and U-turns between bouts
     uniform_mount_p: float = 0.25  # share of mountings that are any rotation at all
@@ -643,6 +697,7 @@ def free_script(opts: Options, runner: Runner, rng: random.Random, total: float)
     segs: list[Segment] = [Still(0.0, _u(rng, 2.0, 4.0), math.radians(2.0), rng)]
     t = segs[-1].t1
     direction = "backward" if opts.direction == "backward" else "forward"
+    fallen = False
     while t < total:
         bout = _u(rng, 15.0, 40.0)
         segs.append(
@@ -659,6 +714,14 @@ def free_script(opts: Options, runner: Runner, rng: random.Random, total: float)
             )
         )
         t = segs[-1].t1
+        if opts.falls and not fallen and t > 0.4 * total:
+            # one fall mid-trace, drawn from its own stream (the rest stays as it was)
+            fall_rng = random.Random(opts.seed * 49979687 + 5)
+            fall = Fall(t, fall_rng, direction)
+            segs += [fall, GetUp(fall, fall_rng)]
+            segs.append(Still(segs[-1].t1, segs[-1].t1 + _u(fall_rng, 2, 5), fall.lean, fall_rng))
+            t = segs[-1].t1
+            fallen = True
         if opts.direction == "mixed":
             nxt = "backward" if direction == "forward" else "forward"
             r = rng.random()

@@ -60,6 +60,11 @@ def register(sub: Any) -> None:
         action="store_true",
         help="about once a minute a time gap (missing samples) and a nan reading",
     )
+    p.add_argument(
+        "--falls",
+        action="store_true",
+        help="one fall mid-trace: topple, impact, lying still, getting up (not with --plan)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -116,6 +121,7 @@ def options_from_args(args: argparse.Namespace) -> tuple[Options, Any]:
         clean=args.clean,
         activities=not args.no_activities,
         dropouts=args.dropouts,
+        falls=args.falls,
     )
     return opts, blocks
 

@@ -424,3 +424,24 @@ def test_dropouts_leave_gaps_and_nan_but_keep_every_contact():
     kept = {r[0]: r[1:] for r in holed.rows if r[1] is not None}
     same = [r for r in plain.rows if r[0] in kept and r[8] == 0]
     assert all(kept[r[0]][:6] == r[1:7] for r in same)  # the rest of the trace is unchanged
+
+
+def test_a_fall_is_an_impact_then_lying_in_another_orientation():
+    _, plain = make(seed=17, direction="backward", minutes=2.0)
+    _, fell = make(seed=17, direction="backward", minutes=2.0, falls=True)
+    rows = [r for r in fell.rows if r[7] == "fall"]
+    assert rows and not [r for r in rows if r[8] == 1]
+    start = rows[0][0]
+    assert max(norms(fell, 1)) > 3 * G * 1000  # the impact
+    before = next(i for i, r in enumerate(fell.rows) if r[0] == start)
+    assert fell.rows[:before] == plain.rows[:before]  # the same run up to the fall
+
+    def gravity(rows):
+        mean = [statistics.mean(r[k] for r in rows) for k in (1, 2, 3)]
+        n = math.hypot(*mean)
+        return [m / n for m in mean]
+
+    upright = gravity(fell.rows[before - 300 : before])
+    lying = gravity(rows[-150:])
+    tilt = math.degrees(math.acos(sum(a * b for a, b in zip(upright, lying, strict=True))))
+    assert 45 < tilt < 110
