@@ -134,3 +134,62 @@ def test_an_invalid_plan_is_refused_before_running(tmp_path):
     assert "blocks[0].seconds: must be > 0" in result.stderr and "Traceback" not in result.stderr
     result = run("replay", str(path), "--plan", str(tmp_path / "missing.json"))
     assert result.returncode == 2 and "cannot read plan" in result.stderr
+
+
+QUICK = {
+    "version": 1,
+    "name": "Quick",
+    "blocks": [
+        {"kind": "warmup", "seconds": 30},
+        {
+            "repeat": 2,
+            "blocks": [{"kind": "backward", "seconds": 30}, {"kind": "forward", "seconds": 45}],
+        },
+        {"kind": "cooldown", "seconds": 20},
+    ],
+}
+
+
+@pytest.mark.parametrize(("gait", "seed"), [("run", 3), ("run", 6)])
+def test_simulated_runners_coaching_targets(tmp_path, gait, seed):
+    """Compliant runner: no wrong-direction nudge; runner who never turns: one in every
+    backward interval within 10 s; interval events within one sample period of plan times."""
+    import json
+
+    plan = tmp_path / "quick.json"
+    plan.write_text(json.dumps(QUICK))
+    got = {}
+    for direction in ("mixed", "forward"):
+        trace = tmp_path / f"{direction}.csv"
+        sim = subprocess.run(
+            [
+                str(RETROSTRIDE),
+                "simulate",
+                "--plan",
+                str(plan),
+                "--gait",
+                gait,
+                "--seed",
+                str(seed),
+                "--direction",
+                direction,
+                "--out",
+                str(trace),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert sim.returncode == 0, sim.stderr
+        got[direction] = events_of(run("replay", str(trace), "--plan", str(plan)))
+    plan_starts = [0, 30000, 60000, 105000, 135000, 180000]
+    for evs in got.values():
+        starts = [e["t_ms"] for e in evs if e["type"] == "interval"]
+        assert len(starts) == len(plan_starts)
+        assert all(0 <= s - p <= 15 for s, p in zip(starts, plan_starts, strict=True)), starts
+    nudges = [e for e in got["mixed"] if e.get("reason") == "wrong_direction"]
+    assert nudges == []
+    warns = [e["t_ms"] for e in got["forward"] if e.get("reason") == "wrong_direction"]
+    for start in (30000, 105000):
+        assert [w for w in warns if start <= w <= start + 10000], (start, warns)
