@@ -61,13 +61,9 @@ def strides(traces: Sequence[Trace], label: str = "walk_forward") -> list[list[i
     out: list[list[int]] = []
     for tr in traces:
         labels = {r[0]: r[7] for r in tr.rows}
-        count = [0]
 
         def keep(e: Event, s: session.Session, labels: dict[int, str | None] = labels) -> None:
-            count[0] += 1
-            if labels.get(e["decided_ms"]) == label and any(
-                s.classifier.vec
-            ):
+            if labels.get(e["decided_ms"]) == label and any(s.classifier.vec):
                 out.append(list(s.classifier.vec))
 
         run_core(tr, keep)
@@ -86,7 +82,10 @@ def template(vectors: Sequence[Sequence[int]], rounds: int = 4) -> tuple[int, ..
     for _ in range(rounds):
         acc = [0.0] * n
         for v in vectors:
-            best = max(range(n), key=lambda s: sum(a * b for a, b in zip(_shifted(v, s), mean)))
+            best = max(
+                range(n),
+                key=lambda s: sum(a * b for a, b in zip(_shifted(v, s), mean, strict=True)),
+            )
             for k, x in enumerate(_shifted(v, best)):
                 acc[k] += x
         mean = [a / len(vectors) for a in acc]
@@ -97,7 +96,9 @@ def template(vectors: Sequence[Sequence[int]], rounds: int = 4) -> tuple[int, ..
 
 
 def _rows(tpl: Sequence[int]) -> str:
-    return ",\n".join("    " + ", ".join(str(v) for v in tpl[i : i + 8]) for i in range(0, len(tpl), 8))
+    return ",\n".join(
+        "    " + ", ".join(str(v) for v in tpl[i : i + 8]) for i in range(0, len(tpl), 8)
+    )
 
 
 def write_model(values: dict[str, Any], path: Path = MODEL_PATH) -> None:
@@ -162,7 +163,7 @@ def run_shift(traces: Sequence[Trace], direction: str) -> int:
             t_peak = e["t_ms"] - s.classifier.shift_ms
             before = [
                 (t, lab)
-                for t, lab in zip(truth.t_ms, truth.label)
+                for t, lab in zip(truth.t_ms, truth.label, strict=True)
                 if t_peak - 400 <= t <= t_peak + 20
             ]
             if before and before[-1][1] == f"run_{direction}":

@@ -142,10 +142,10 @@ def _check(paths: Sequence[Path]) -> None:
     from host_tools.evaluate import match, truth_of
     from host_tools.replay import replay_cpython
 
-    for name, fn in (("forward", lambda t: t), ("reversed", reverse)):
+    for name in ("forward", "reversed"):
         offsets: list[int] = []
         for p in paths:
-            tr = fn(load(p))
+            tr = load(p) if name == "forward" else reverse(load(p))
             found = sorted(e["t_ms"] for e in replay_cpython(to_text(tr), p.name)
                            if e["type"] == "step")  # fmt: skip
             truth = truth_of(tr).t_ms

@@ -75,7 +75,9 @@ def standing(seconds: float) -> list[tuple[int, int, int, int, None, None, None]
     return [(k * 10, 0, 0, G, None, None, None) for k in range(int(seconds * RATE))]
 
 
-def decisions(samples: list[tuple[int, int, int, int, None, None, None]]) -> list[dict[str, object]]:
+def decisions(
+    samples: list[tuple[int, int, int, int, None, None, None]],
+) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     s = Session(RATE, out.append)
     for smp in samples:
@@ -125,7 +127,7 @@ def test_flipping_the_horizontal_axis_changes_nothing(spm: float, backward: bool
     assert [e["direction"] for e in a][2:] == [e["direction"] for e in b][2:]
     # floor rounding of negative components may move a contact by a sample
     assert len(a) == len(b)
-    assert all(abs(x["t_ms"] - y["t_ms"]) <= 10 for x, y in zip(a, b))  # type: ignore[operator]
+    assert all(abs(x["t_ms"] - y["t_ms"]) <= 10 for x, y in zip(a, b, strict=True))  # type: ignore[operator]
 
 
 def test_a_u_turn_of_heading_is_not_backward() -> None:
@@ -136,7 +138,9 @@ def test_a_u_turn_of_heading_is_not_backward() -> None:
         yaw = math.pi * min(1.0, max(0.0, (k - 6 * RATE) / (2 * RATE)))
         c, s = math.cos(yaw), math.sin(yaw)
         x, y = smp[1], smp[2]
-        samples.append((smp[0], round(c * x - s * y), round(s * x + c * y), smp[3], None, None, None))
+        samples.append(
+            (smp[0], round(c * x - s * y), round(s * x + c * y), smp[3], None, None, None)
+        )
     assert len(samples) == n
     calls = decisions(samples)
     assert all(e["direction"] == "forward" for e in calls[3:])

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_gait import RATE, G, rotation, walk
 
 from retrostride.stride import StepDetector
-from test_gait import G, RATE, rotation, walk
 
 
 def contacts(samples: list[tuple[int, int, int, int, None, None, None]]) -> list[int]:
@@ -22,7 +23,9 @@ def contacts(samples: list[tuple[int, int, int, int, None, None, None]]) -> list
 
 @settings(max_examples=8, deadline=None)
 @given(spm=st.floats(80, 220), yaw=st.floats(-3.1, 3.1), pitch=st.floats(-3.1, 3.1))
-def test_counts_steps_from_slow_walking_to_fast_running(spm: float, yaw: float, pitch: float) -> None:
+def test_counts_steps_from_slow_walking_to_fast_running(
+    spm: float, yaw: float, pitch: float
+) -> None:
     """80 to 220 spm in any orientation: every step after the start is found, no extras."""
     seconds = 10.0
     amp = 4000.0 if spm < 150 else 14000.0
@@ -30,7 +33,7 @@ def test_counts_steps_from_slow_walking_to_fast_running(spm: float, yaw: float, 
     expected = seconds * spm / 60
     # the gravity estimate settles in ~0.6 s: up to the first 3 steps may go unseen
     assert expected - 3 <= len(found) <= expected + 1, (len(found), expected)
-    gaps = [b - a for a, b in zip(found, found[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(found)]
     step_ms = 60000 / spm
     assert all(abs(g - step_ms) <= 30 for g in gaps[1:]), gaps
 
@@ -55,7 +58,9 @@ def test_slow_torso_sway_is_not_walking() -> None:
     samples = []
     for k in range(3000):
         a = 0.4 * math.sin(2 * math.pi * k / 300)  # bending to and fro every 3 s
-        samples.append((k * 10, round(G * math.sin(a)), 0, round(G * math.cos(a)), None, None, None))
+        samples.append(
+            (k * 10, round(G * math.sin(a)), 0, round(G * math.cos(a)), None, None, None)
+        )
     assert contacts(samples) == []
 
 
