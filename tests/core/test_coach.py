@@ -253,3 +253,31 @@ def test_first_steps_after_a_pause_in_stepping_are_not_judged():
             d = "forward" if t < 12000 else "backward"
             coach.on_step(events.step(t - 100, d, "walk", 120, 90, t))
     assert of(out, "warning") == []
+
+
+def test_step_counted_block_gets_a_countdown_a_few_steps_before_its_end():
+    plan = {
+        "version": 1,
+        "name": "x",
+        "blocks": [{"kind": "backward", "steps": 40}, {"kind": "forward", "steps": 5}],
+    }
+    _, out = run(plan, lambda t, k, s: "backward", 30000)
+    starts = [e["t_ms"] for e in of(out, "interval")]
+    countdowns = [e["t_ms"] for e in of(out, "buzz", pattern="countdown")]
+    assert starts[:2] == [0, 16000]  # the 40th step is decided at 16 s
+    assert countdowns == [16000 - 6 * 400]  # 6 steps before; none for the 5-step block
+
+
+def test_backward_steps_clock_extension_waits_for_backward_steps():
+    plan = {
+        "version": 1,
+        "name": "x",
+        "extensions": ["backward_clock"],
+        "backward_clock": "backward_steps",
+        "blocks": [{"kind": "backward", "seconds": 20}, {"kind": "rest", "seconds": 10}],
+    }
+    _, out = run(plan, lambda t, k, s: "forward" if t < 15000 else "backward", 60000)
+    starts = [e["t_ms"] for e in of(out, "interval")]
+    # the clock starts with the first backward step (decided at 15.6 s) and runs 20 s
+    assert starts == [0, 35600]
+    assert out[-1]["completed"] is True

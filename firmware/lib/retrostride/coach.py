@@ -43,6 +43,7 @@ _WINDOW = const(5)  # last steps looked at
 _WRONG_OF_WINDOW = const(4)  # this many of them in the wrong direction
 _MIN_CONF = 0.5  # the classifier says 0.5 for a decided step with no margin to spare
 _COUNTDOWN_MS = const(4000)
+_COUNTDOWN_STEPS = const(6)  # a step-counted block's countdown: ~3-4 s of steps
 _CAP_GRACE_S = const(10)  # continuous backward may overrun the plan's cap by this
 _MAX_STEP_GAP_MS = const(1500)  # longer gaps between steps are not "moving"
 _END_SLACK_MS = const(2000)  # data ending this close to the plan's end: completed
@@ -161,6 +162,11 @@ class Coach:
             if self._wrong_ok[i]:
                 self._coach_direction(now, t_step, i, asked, direction, step["confidence"])
         timer.on_step(now, direction)
+        if not self._countdown_done and timer.state == RUNNING:
+            left = timer.remaining_steps()
+            if 0 < left <= _COUNTDOWN_STEPS:  # step-counted block: about 3-4 s to go
+                self._countdown_done = True
+                self._emit(events.buzz(self._t(now), "countdown"))
 
     def _coach_direction(self, now, t_step, i, asked, direction, confidence):
         if self._bout_steps <= BOUT_SKIP:
@@ -233,7 +239,10 @@ class Coach:
             self._recent[j] = 0
         d = self.timer.duration_ms(i)
         # a countdown only where it cannot be confused with the start buzz
-        self._countdown_done = d == 0 or d < self.countdown_ms + 2000
+        if d == 0:
+            self._countdown_done = self.timer.remaining_steps() <= 2 * _COUNTDOWN_STEPS
+        else:
+            self._countdown_done = d < self.countdown_ms + 2000
         self._emit(events.interval(t, i, self.timer.kinds[i]))
         self._emit(events.buzz(t, self._patterns[i]))
 
