@@ -281,3 +281,13 @@ def test_backward_steps_clock_extension_waits_for_backward_steps():
     # the clock starts with the first backward step (decided at 15.6 s) and runs 20 s
     assert starts == [0, 35600]
     assert out[-1]["completed"] is True
+
+
+def test_toggle_resumes_after_a_fall_pause():
+    out = []
+    coach = Coach(INTRO, out.append)
+    coach.tick(0)
+    coach.on_fall(1000)
+    assert coach.is_paused()
+    assert coach.toggle(5000) and not coach.is_paused() and out[-1]["pattern"] == "resume"
+    assert coach.toggle(6000) and coach.is_paused() and out[-1]["pattern"] == "pause"

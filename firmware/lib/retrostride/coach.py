@@ -33,7 +33,7 @@ from array import array
 from retrostride import events, plan
 from retrostride.safety import BackwardCap
 from retrostride.ticks import ticks_diff
-from retrostride.timer import DONE, IDLE, RUNNING, Timer
+from retrostride.timer import DONE, IDLE, PAUSED, RUNNING, Timer
 
 GRACE_MS = const(6500)  # turning round + the classifier settling, from the interval start
 BOUT_SKIP = const(4)  # first steps of a bout (after a pause in stepping) are not judged
@@ -213,6 +213,14 @@ class Coach:
             self._emit(events.buzz(self._t(now), "resume"))
             return True
         return False
+
+    def is_paused(self):
+        """Paused by the button or by a fall (the app asks before a press)."""
+        return self.timer.state == PAUSED
+
+    def toggle(self, now):
+        """The start/pause button: resume when paused (also after a fall), else pause."""
+        return self.resume(now) if self.is_paused() else self.pause(now)
 
     def skip(self, now):
         if self.timer.skip(now):
