@@ -118,6 +118,7 @@ _KEY_ORDER = {
             "backward_steps",
             "backward_s",
             "compliance",
+            "interval_kinds",
             "interval_steps",
             "interval_backward_s",
             "intervals_reached",

@@ -126,3 +126,16 @@ def test_properties(bs, history, cap):
         assert last["completed"] and not last["falls"] and not last["skipped"]
         assert after[0] >= before[0] and after[1] >= before[1] and after != before
         assert len(plans.flatten(new)) >= len(plans.flatten(obj))
+
+
+def test_backward_intervals_decide_when_the_summary_names_them():
+    s = good(
+        compliance=[100, 50, 100, 55, 100],
+        interval_kinds=["warmup", "backward", "forward", "backward", "cooldown"],
+    )
+    assert verdict(s)[0] == "back"
+    s = good(
+        compliance=[100, 85, 20, 90, 100],
+        interval_kinds=["warmup", "backward", "forward", "backward", "cooldown"],
+    )
+    assert verdict(s)[0] == "progress"

@@ -287,6 +287,7 @@ class Coach:
             "backward_steps": self.backward_steps,
             "backward_s": (self.back_ms + 500) // 1000,
             "compliance": compliance,
+            "interval_kinds": self.timer.kinds,
             "interval_steps": steps,
             "interval_backward_s": back_s,
             "intervals_reached": self.n if self._plan_done else self.timer.index + 1,

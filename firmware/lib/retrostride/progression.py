@@ -70,8 +70,19 @@ def _repeats_with_backward(blocks, out):
 
 
 def compliance_pct(summary):
-    """Mean per-interval compliance of a session (None when nothing was measured)."""
-    vals = [c for c in summary.get("compliance", ()) if isinstance(c, int)]
+    """Mean compliance of a session's backward intervals (all intervals when the
+    summary does not say which were backward); None when nothing was measured."""
+    comp = summary.get("compliance", ())
+    kinds = summary.get("interval_kinds", ())
+    if not isinstance(comp, list):
+        return None
+    vals = []
+    for i in range(len(comp)):
+        c = comp[i]
+        if type(c) is int and (not kinds or (i < len(kinds) and kinds[i] == "backward")):
+            vals.append(c)
+    if not vals:
+        vals = [c for c in comp if type(c) is int]
     if not vals:
         return None
     return sum(vals) // len(vals)
