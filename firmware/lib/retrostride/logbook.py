@@ -69,7 +69,7 @@ _T_BUZZ = const(3)
 _T_WARNING = const(4)
 _T_FALL = const(5)
 _T_JSON = const(6)
-_ANCHOR_EVERY = const(128)
+_ANCHOR_EVERY = const(256)
 _I32_MIN = const(-0x40000000)  # kept in small-int range on 32-bit MicroPython
 _I32_MAX = const(0x3FFFFFFF)
 
