@@ -17,6 +17,7 @@ session needs a runner.
 from __future__ import annotations
 
 import json
+import select
 import shutil
 import signal
 import subprocess
@@ -83,6 +84,11 @@ class VdevProcess:
         self.proc = subprocess.Popen([*_retrostride(), *args], stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         started = time.monotonic()
+        if not select.select([self.proc.stdout], [], [], timeout_s)[0]:
+            self.stop()
+            raise CommandFailed(
+                f"the virtual device did not finish the session in {timeout_s:g} s."
+            )
         self.port = self.proc.stdout.readline().strip()
         if not self.port.startswith("/"):
             self.stop()
