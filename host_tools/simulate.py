@@ -53,7 +53,7 @@ import io
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TextIO
 
 G = 9.80665
@@ -107,6 +107,9 @@ class GaitParams:
     yaw: float  # pelvis/trunk yaw oscillation (rad), stride frequency
     event: float  # phase of the forward gait's other event: double support or duty
     push_phase: float = 0.82  # walking: phase of the trailing leg's push-off peak
+    ph_pitch: float = 0.5  # phases (rad) of the trunk oscillations within the step/stride
+    ph_roll: float = 0.3
+    ph_yaw: float = -1.0
     flight_s: float = 0.0  # running only
     gamma: float = 1.0  # running stance skew (<1: hard landing)
     k: float = 1.0  # running stance shape exponent (solved from the peak)
@@ -262,7 +265,7 @@ def make_runner(rng: random.Random) -> Runner:
         shape_mean=mean_b,
     )
     lean_lo = _u(rng, 1.0, 6.0)
-    return Runner(
+    runner = Runner(
         walk_forward=walk_f,
         walk_backward=walk_b,
         run_forward=run_f,
@@ -276,6 +279,19 @@ def make_runner(rng: random.Random) -> Runner:
         phase_pitch=_u(rng, -0.8, 0.8),
         wobble=_u(rng, 0.0, 2.5),
         wobble_hz=_u(rng, 12.0, 22.0),
+    )
+    # each runner's trunk oscillations sit at their own phase of the step
+    ph = {
+        "ph_pitch": 0.5 + runner.phase_pitch,
+        "ph_roll": 0.3 + runner.phase_roll,
+        "ph_yaw": -1.0 + runner.phase_yaw,
+    }
+    return replace(
+        runner,
+        walk_forward=replace(walk_f, **ph),
+        walk_backward=replace(walk_b, **ph),
+        run_forward=replace(run_f, **ph),
+        run_backward=replace(run_b, **ph),
     )
 
 
@@ -344,12 +360,12 @@ def forward_profile(
     kin.acc[1] += scale * aml
     kin.acc[2] += (scale if vscale is None else vscale) * av
     two_pi = 2 * math.pi
-    kin.ang[1] += scale * p.pitch * math.sin(two_pi * phi + 0.5)
-    kin.rate[1] += scale * p.pitch * two_pi * math.cos(two_pi * phi + 0.5)
-    kin.ang[0] += scale * p.roll * math.sin(math.pi * u + 0.3)
-    kin.rate[0] += scale * p.roll * math.pi * math.cos(math.pi * u + 0.3)
-    kin.ang[2] += scale * p.yaw * math.sin(math.pi * u - 1.0)
-    kin.rate[2] += scale * p.yaw * math.pi * math.cos(math.pi * u - 1.0)
+    kin.ang[1] += scale * p.pitch * math.sin(two_pi * phi + p.ph_pitch)
+    kin.rate[1] += scale * p.pitch * two_pi * math.cos(two_pi * phi + p.ph_pitch)
+    kin.ang[0] += scale * p.roll * math.sin(math.pi * u + p.ph_roll)
+    kin.rate[0] += scale * p.roll * math.pi * math.cos(math.pi * u + p.ph_roll)
+    kin.ang[2] += scale * p.yaw * math.sin(math.pi * u + p.ph_yaw)
+    kin.rate[2] += scale * p.yaw * math.pi * math.cos(math.pi * u + p.ph_yaw)
 
 
 # ---------------------------------------------------------------- segments
