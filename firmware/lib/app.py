@@ -211,7 +211,7 @@ class App:
         if self.writer is not None:
             self.writer.append(event)
         if event["type"] == "buzz":
-            self.player.play(event["pattern"], self._last_t)
+            self.player.play(event["pattern"], event["t_ms"])
 
     def _open_log(self):
         """A new log file; ``OPEN_MARKER`` names it until it is closed."""
