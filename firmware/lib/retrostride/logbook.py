@@ -33,7 +33,8 @@ earlier, so losing any one record never loses the next; otherwise (and every
 
 Framed record (resync marker first; every other event)::
 
-    0x7E | type u8 | n u16 | n bytes payload | crc32(0x7E .. payload) & 0xFFFF u16
+    0x7E | type u8 | n u8 | n bytes payload | crc32(0x7E .. payload) & 0xFFFF u16
+    (type 7: a JSON record of 256 bytes or more, with n as u16)
 
     1 step      t i32, decided i32, cadence u16, conf % u8, dir u8, gait u8
     2 interval  t i32, index u16, kind u8          3 buzz     t i32, pattern u8
@@ -69,6 +70,7 @@ _T_BUZZ = const(3)
 _T_WARNING = const(4)
 _T_FALL = const(5)
 _T_JSON = const(6)
+_T_JSON_LONG = const(7)
 _ANCHOR_EVERY = const(256)
 _I32_MIN = const(-0x40000000)  # kept in small-int range on 32-bit MicroPython
 _I32_MAX = const(0x3FFFFFFF)
@@ -161,7 +163,7 @@ def _advance(state, e):
     if e.get("type") == "step":
         cad = e.get("cadence_spm")
         pct = _pct(e.get("confidence"))
-        if _is_int(cad) and 0 <= cad < 8192 and pct >= 0:
+        if _is_int(cad) and 0 < cad < 8192 and pct >= 0:  # 0: no rhythm yet, keep the last
             state[1] = cad
             state[2] = pct
 
@@ -293,15 +295,22 @@ class Writer:
 
 def _framed(kind, payload):
     n = len(payload)
-    rec = bytearray(4 + n + 2)
+    if n > 0xFFFF:
+        raise ValueError("event too large for the log")
+    head = 3 if n < 256 else 4
+    rec = bytearray(head + n + 2)
     rec[0] = _MARK
-    rec[1] = kind
-    rec[2] = n & 0xFF
-    rec[3] = n >> 8
-    rec[4 : 4 + n] = payload
-    c = _crc16(memoryview(rec)[0 : 4 + n])
-    rec[4 + n] = c & 0xFF
-    rec[5 + n] = c >> 8
+    if head == 3:
+        rec[1] = kind
+        rec[2] = n
+    else:
+        rec[1] = _T_JSON_LONG  # only JSON records get this long
+        rec[2] = n & 0xFF
+        rec[3] = n >> 8
+    rec[head : head + n] = payload
+    c = _crc16(memoryview(rec)[0 : head + n])
+    rec[head + n] = c & 0xFF
+    rec[head + n + 1] = c >> 8
     return rec
 
 
@@ -383,16 +392,24 @@ class _Reader:
 
     def framed_at(self, pos):
         data = self.data
-        end = pos + 4
-        if end > len(data) or data[pos] != _MARK or not 1 <= data[pos + 1] <= _T_JSON:
+        if pos + 3 > len(data) or data[pos] != _MARK or not 1 <= data[pos + 1] <= _T_JSON_LONG:
             return None
-        n = data[pos + 2] | (data[pos + 3] << 8)
-        end += n
+        kind = data[pos + 1]
+        if kind == _T_JSON_LONG:
+            if pos + 4 > len(data):
+                return None
+            start = pos + 4
+            n = data[pos + 2] | (data[pos + 3] << 8)
+            kind = _T_JSON
+        else:
+            start = pos + 3
+            n = data[pos + 2]
+        end = start + n
         if end + 2 > len(data):
             return None
         if _crc16(memoryview(data)[pos:end]) != data[end] | (data[end + 1] << 8):
             return None
-        e = _decode_framed(data[pos + 1], memoryview(data)[pos + 4 : end])
+        e = _decode_framed(kind, memoryview(data)[start:end])
         return None if e is None else (e, end + 2)
 
     def compact_at(self, pos, wide):
