@@ -677,6 +677,7 @@ class Options:
     clean: bool = False
     activities: bool = True  # stops, fidgeting and U-turns between bouts
     uniform_mount_p: float = 0.25  # share of mountings that are any rotation at all
+    mounting: str = "random"  # or a name in MOUNTINGS
 
 
 DEFAULT_MINUTES = 3.0
@@ -953,8 +954,20 @@ class Sensor:
     range_g: float
 
 
+MOUNTINGS: dict[str, Mat] = {
+    # rows: the sensor's x, y, z axes in body coordinates (x forward, y left, z up)
+    "front": ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)),
+    "back": ((-1.0, 0.0, 0.0), (0.0, -1.0, 0.0), (0.0, 0.0, 1.0)),
+    "left": ((0.0, 1.0, 0.0), (-1.0, 0.0, 0.0), (0.0, 0.0, 1.0)),
+    "right": ((0.0, -1.0, 0.0), (1.0, 0.0, 0.0), (0.0, 0.0, 1.0)),
+    "upside-down": ((1.0, 0.0, 0.0), (0.0, -1.0, 0.0), (0.0, 0.0, -1.0)),
+}
+
+
 def make_sensor(rng: random.Random, opts: Options) -> Sensor:
     mount, text = random_mounting(rng, opts.uniform_mount_p)
+    if opts.mounting != "random":
+        mount, text = MOUNTINGS[opts.mounting], f"{opts.mounting} (fixed)"
     if opts.clean:
         zero = (0.0, 0.0, 0.0)
         return Sensor(mount, text, zero, (1.0, 1.0, 1.0), 0.0, zero, 0.0, 0.0, 1e6)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from host_tools.errors import CommandFailed, UsageError
-from host_tools.simulate import DIRECTIONS, GAITS, Options, simulate
+from host_tools.simulate import DIRECTIONS, GAITS, MOUNTINGS, Options, simulate
 from retrostride import plan as plan_mod
 
 _MAX_MINUTES = 600.0
@@ -61,6 +61,12 @@ def register(sub: Any) -> None:
         help="about once a minute a time gap (missing samples) and a nan reading",
     )
     p.add_argument(
+        "--mounting",
+        default="random",
+        metavar="NAME",
+        help="random (default) or a fixed clip orientation: " + ", ".join(MOUNTINGS),
+    )
+    p.add_argument(
         "--falls",
         action="store_true",
         help="one fall mid-trace: topple, impact, lying still, getting up (not with --plan)",
@@ -87,6 +93,10 @@ def options_from_args(args: argparse.Namespace) -> tuple[Options, Any]:
         raise UsageError(f"--gait must be walk or run, got {args.gait!r}.")
     if args.direction not in DIRECTIONS:
         raise UsageError(f"--direction must be forward, backward or mixed, got {args.direction!r}.")
+    if args.mounting != "random" and args.mounting not in MOUNTINGS:
+        raise UsageError(
+            f"--mounting must be random or one of {', '.join(MOUNTINGS)}, got {args.mounting!r}."
+        )
     seed = int(_number(args.seed, "seed", 0, 2**63 - 1, integer=True))
     minutes = None
     if args.minutes is not None:
@@ -122,6 +132,7 @@ def options_from_args(args: argparse.Namespace) -> tuple[Options, Any]:
         activities=not args.no_activities,
         dropouts=args.dropouts,
         falls=args.falls,
+        mounting=args.mounting,
     )
     return opts, blocks
 

@@ -445,3 +445,16 @@ def test_a_fall_is_an_impact_then_lying_in_another_orientation():
     lying = gravity(rows[-150:])
     tilt = math.degrees(math.acos(sum(a * b for a, b in zip(upright, lying, strict=True))))
     assert 45 < tilt < 110
+
+
+@pytest.mark.parametrize(("name", "axis", "sign"), [("front", 3, 1), ("upside-down", 3, -1)])
+def test_a_named_mounting_fixes_the_axes(name, axis, sign):
+    _, trace = make(seed=2, mounting=name, clean=True, minutes=0.1)
+    standing = [r for r in trace.rows if r[7] == "still"]
+    assert statistics.mean(r[axis] for r in standing) * sign > 9500  # gravity on +-z
+    assert trace.meta["mounting"].startswith(name)
+
+
+def test_an_unknown_mounting_is_a_usage_error(tmp_path):
+    result = run("simulate", "--out", str(tmp_path / "t.csv"), "--mounting", "hat")
+    assert result.returncode == 2 and "--mounting must be random or one of" in result.stderr
