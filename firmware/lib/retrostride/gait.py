@@ -43,7 +43,7 @@ RUN = const(1)
 N = const(32)  # points per resampled stride
 _FLIGHT_MM = const(-5500)  # vertical below -0.56 g: near free fall
 _RUN_CADENCE = const(150)
-_FIRST_WINDOW = const(100)
+_FIRST_WINDOW_MS = const(1000)  # when a bout's first step has no rhythm yet
 _SHIFT_STEP = const(2)  # circular shifts tried: every other point
 _FREE_STEPS = const(3)  # no hysteresis before the 4th step of a bout  # samples, when a bout's first step has no rhythm yet
 
@@ -138,7 +138,7 @@ class GaitClassifier:
             self._vote = 0
             self._dir = UNKNOWN
             self._count = 0
-            length = _FIRST_WINDOW
+            length = _FIRST_WINDOW_MS // d.period_ms
         if length > RING - 8:
             length = RING - 8
         if length > d.n - 1:

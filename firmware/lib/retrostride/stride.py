@@ -33,7 +33,8 @@ UNIT = const(10)  # unit gravity vector scaled by 2**UNIT
 _CLAMP = const(156000)  # +-16 g: keeps every product a small int
 _LP_SHIFT = const(6)  # gravity low-pass: time constant 64 samples
 _NORM_EVERY = const(8)  # re-normalise gravity every 8 samples
-_SMOOTH = const(4)  # moving average of the vertical signal, samples
+_SMOOTH_MS = const(40)  # moving average of the vertical signal
+_SMOOTH_MAX = const(8)  # samples, at 200 Hz
 _MIN_PEAK = const(1200)  # mm/s^2 above gravity: below this nothing is a step
 _PEAK_FRACTION = const(40)  # % of the typical step peak a candidate must reach
 _MIN_STEP_MS = const(200)  # 300 spm: faster than any runner
@@ -57,7 +58,9 @@ class StepDetector:
         self.vert = array("i", bytes(4 * RING))  # smoothed vertical, mm/s^2 minus g
         self.horiz = array("i", bytes(4 * RING))  # horizontal magnitude^2 / 256
         self.gyro = array("i", bytes(4 * RING))  # |rate|, mrad/s (L1 norm)
-        self._raw = array("i", bytes(4 * _SMOOTH))
+        sm = _SMOOTH_MS // period_ms if period_ms > 0 else 4
+        self._smooth = 1 if sm < 1 else (_SMOOTH_MAX if sm > _SMOOTH_MAX else sm)
+        self._raw = array("i", bytes(4 * _SMOOTH_MAX))
         self._raw_sum = 0
         self.n = 0  # samples seen
         self._g = array("i", (0, 0, 0))  # gravity low-pass, x 2**_LP_SHIFT
@@ -96,12 +99,12 @@ class StepDetector:
         hx = (ax - ((along * u[0]) >> UNIT)) >> 4
         hy = (ay - ((along * u[1]) >> UNIT)) >> 4
         hz = (az - ((along * u[2]) >> UNIT)) >> 4
-        k = n % _SMOOTH
+        k = n % self._smooth
         self._raw_sum += along - self.g_mm - self._raw[k]
         self._raw[k] = along - self.g_mm
         i = n & MASK
         self.t[i] = t_ms
-        self.vert[i] = self._raw_sum // _SMOOTH
+        self.vert[i] = self._raw_sum // self._smooth
         self.horiz[i] = hx * hx + hy * hy + hz * hz
         if gx is None:
             self.gyro[i] = 0
