@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,7 +63,10 @@ class TraceDevice:
         port = self.device.start()
         error = self.device.first_boot_error
         if error is not None and error[0] != "SystemExit":
-            raise RuntimeError(f"the firmware failed while running the trace: {error[1].strip()}")
+            text = error[1].strip()
+            print(text, file=sys.stderr)  # the device's own traceback, as a board prints it
+            last = text.splitlines()[-1] if text else error[0]
+            raise RuntimeError(f"the firmware failed while running the trace ({last})")
         report = self.device.side_files.get(REPORT)
         if report is None:
             raise RuntimeError("the firmware did not finish the trace run")

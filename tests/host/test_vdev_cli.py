@@ -139,3 +139,28 @@ def test_vdev_trace_needs_a_board(tmp_path):
     )
     assert result.returncode == 2 and "--board" in result.stderr
     assert result.stdout == ""
+
+
+def test_vdev_reports_a_firmware_failure_during_the_trace_in_one_sentence(tmp_path):
+    board = json.loads((Path(__file__).parents[2] / "boards" / "devkitc-gy521.json").read_text())
+    del board["i2c"]  # the app cannot build its IMU bus
+    (tmp_path / "b.json").write_text(json.dumps(board))
+    trace = tmp_path / "t.csv"
+    trace.write_text("t_ms,ax,ay,az\n0,0,0,9.8\n10,0,0,9.8\n")
+    result = subprocess.run(
+        [
+            str(BIN / "retrostride"),
+            "vdev",
+            "--board",
+            str(tmp_path / "b.json"),
+            "--trace",
+            str(trace),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    last = result.stderr.strip().splitlines()[-1]
+    assert "the firmware failed while running the trace" in last and "KeyError" in last
