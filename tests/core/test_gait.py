@@ -125,9 +125,10 @@ def test_flipping_the_horizontal_axis_changes_nothing(spm: float, backward: bool
     b = decisions(walk(8, spm, backward, flip_ap=True))
     # a bout's first windows reach into the standing start, where scores are near 0
     assert [e["direction"] for e in a][2:] == [e["direction"] for e in b][2:]
-    # floor rounding of negative components may move a contact by a sample
+    # floor rounding of negative components may move a contact by a sample; a
+    # bout's first contact is dated by its first (undecided) call, so skip it too
     assert len(a) == len(b)
-    assert all(abs(x["t_ms"] - y["t_ms"]) <= 10 for x, y in zip(a, b, strict=True))  # type: ignore[operator]
+    assert all(abs(x["t_ms"] - y["t_ms"]) <= 10 for x, y in zip(a[2:], b[2:], strict=True))  # type: ignore[operator]
 
 
 def test_a_u_turn_of_heading_is_not_backward() -> None:
