@@ -10,7 +10,7 @@ per sample, ``on_step`` per decided step, ``on_fall`` per confirmed fall,
   each change, a ``countdown`` buzz ``countdown_s`` before each change;
 - wrong-direction coaching: in a backward interval, once the turn-round grace
   is over (6.5 s, and the first 4 steps of a new bout after a pause in stepping,
-  while the classifier settles), when at least 4 of the last 5 steps are
+  while the classifier settles), when at least 5 of the last 6 steps are
   forward, a ``warning`` (``wrong_direction``) and its buzz, then not again
   for 15 s; the same for backward steps in a forward interval;
 - ``backward_limit`` when continuous backward time passes the cap;
@@ -39,8 +39,8 @@ GRACE_MS = const(6500)  # turning round + the classifier settling, from the inte
 BOUT_SKIP = const(4)  # first steps of a bout (after a pause in stepping) are not judged
 _BOUT_GAP_MS = const(1200)
 WARN_EVERY_MS = const(15000)
-_WINDOW = const(5)  # last steps looked at
-_WRONG_OF_WINDOW = const(4)  # this many of them in the wrong direction
+_WINDOW = const(6)  # last steps looked at
+_WRONG_OF_WINDOW = const(5)  # this many of them in the wrong direction
 _MIN_CONF = 0.5  # the classifier says 0.5 for a decided step with no margin to spare
 _COUNTDOWN_MS = const(4000)
 _COUNTDOWN_STEPS = const(6)  # a step-counted block's countdown: ~3-4 s of steps
