@@ -193,3 +193,23 @@ def test_simulated_runners_coaching_targets(tmp_path, gait, seed):
     warns = [e["t_ms"] for e in got["forward"] if e.get("reason") == "wrong_direction"]
     for start in (30000, 105000):
         assert [w for w in warns if start <= w <= start + 10000], (start, warns)
+
+
+@pytest.mark.parametrize(("gait", "seed"), [("run", 4), ("walk", 5)])
+def test_simulated_fall_is_found_once_without_a_plan(tmp_path, gait, seed):
+    trace = tmp_path / "fall.csv"
+    sim = subprocess.run(
+        [str(RETROSTRIDE), "simulate", "--falls", "--gait", gait, "--seed", str(seed)]
+        + ["--out", str(trace)],  # noqa: RUF005
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert sim.returncode == 0, sim.stderr
+    rows = [ln.split(",") for ln in trace.read_text().splitlines() if ln[:1].isdigit()]
+    t_label = next(int(r[0]) for r in rows if "fall" in r)
+    falls = [e for e in events_of(run("replay", str(trace))) if e["type"] == "fall"]
+    assert len(falls) == 1
+    assert t_label <= falls[0]["t_ms"] <= t_label + 2000  # the impact ends the topple
+    assert falls[0]["decided_ms"] - falls[0]["t_ms"] <= 3000
