@@ -198,9 +198,9 @@ def test_simulated_runners_coaching_targets(tmp_path, gait, seed):
 @pytest.mark.parametrize(("gait", "seed"), [("run", 4), ("walk", 5)])
 def test_simulated_fall_is_found_once_without_a_plan(tmp_path, gait, seed):
     trace = tmp_path / "fall.csv"
+    cmd = [str(RETROSTRIDE), "simulate", "--falls", "--gait", gait, "--seed", str(seed)]
     sim = subprocess.run(
-        [str(RETROSTRIDE), "simulate", "--falls", "--gait", gait, "--seed", str(seed)]
-        + ["--out", str(trace)],  # noqa: RUF005
+        [*cmd, "--out", str(trace)],
         capture_output=True,
         text=True,
         timeout=120,
