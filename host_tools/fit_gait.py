@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from host_tools.evaluate import Tally, match, score, truth_of
+from host_tools.evaluate import MATCH_TOLERANCE_MS, Tally, match, score, truth_of
 from host_tools.paths import FIRMWARE_LIB
 from host_tools.timereverse import load, reverse
 from retrostride import gait, gait_model, session
@@ -41,6 +41,7 @@ from retrostride.trace import Trace
 MODEL_PATH = FIRMWARE_LIB / "retrostride" / "gait_model.py"
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ipol-gait"
 Event = dict[str, Any]
+_LOOSE_MS = 300  # match tolerance for fitting direction choices (see evaluate)
 
 
 def run_core(trace: Trace, on_step: Callable[[Event, session.Session], None] | None = None,
@@ -134,11 +135,17 @@ def _apply(values: dict[str, Any]) -> None:
         setattr(gait_model, k, v)
 
 
-def evaluate(traces: Sequence[Trace]) -> dict[str, Any]:
-    """Eval figures of the core (as currently configured) over these traces."""
+def evaluate(traces: Sequence[Trace], tol: int = MATCH_TOLERANCE_MS) -> dict[str, Any]:
+    """Eval figures of the core (as currently configured) over these traces.
+
+    The contact is dated by direction, so a step called in the wrong direction
+    is also mis-dated and may drop out of the match at the eval's tolerance;
+    direction choices are therefore fitted with a loose ``tol`` (every
+    detected step counts), which is the honest figure.
+    """
     total = Tally()
     for tr in traces:
-        total.add(score(tr, run_core(tr)))
+        total.add(score(tr, run_core(tr), tol))
     return total.figures()
 
 
@@ -205,10 +212,10 @@ def fit(
     values["SHIFT_BACKWARD_MS"] = -int(statistics.median(contact_offsets(rev)))
     _apply(values)
     best: tuple[float, int, int] | None = None
-    for leak in (1, 2, 3):
+    for leak in (1, 2, 3, 4):
         for hyst in (0, 200, 400, 800, 1600):
             _apply({"LEAK_SHIFT": leak, "HYSTERESIS": hyst})
-            f, r = evaluate(fwd), evaluate(rev)
+            f, r = evaluate(fwd, _LOOSE_MS), evaluate(rev, _LOOSE_MS)
             acc = (f["direction_recall"]["forward"] + r["direction_recall"]["backward"]) / 2
             turn = f["turn_false_backward_rate"] or 0.0
             goal = acc - 2 * max(0.0, turn - 0.02)

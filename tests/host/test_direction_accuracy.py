@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from host_tools.evaluate import Tally, score
+from host_tools.evaluate import MATCH_TOLERANCE_MS, Tally, score
 from host_tools.fit_gait import run_core
 from host_tools.replay import replay_cpython, replay_micropython
 from host_tools.timereverse import load, reverse, to_text
@@ -21,7 +21,7 @@ DATA = REPO.parent / "shared" / "data" / "ipol-gait"
 HELD_OUT = (6, 7, 8, 9, 10)
 
 
-def _figures(backward: bool) -> dict[str, Any]:
+def _figures(backward: bool, tol: int = MATCH_TOLERANCE_MS) -> dict[str, Any]:
     if not DATA.is_dir():
         pytest.skip(f"real walking data not found at {DATA}")
     total = Tally()
@@ -30,7 +30,7 @@ def _figures(backward: bool) -> dict[str, Any]:
             tr = load(p)
             if backward:
                 tr = reverse(tr)
-            total.add(score(tr, run_core(tr)))
+            total.add(score(tr, run_core(tr), tol))
     return total.figures()
 
 
@@ -44,7 +44,7 @@ def backward() -> dict[str, Any]:
     return _figures(True)
 
 
-def test_direction_balanced_accuracy_forward_and_reversed(
+def test_direction_balanced_accuracy_forward_and_reversed(  # as eval scores it
     forward: dict[str, Any], backward: dict[str, Any]
 ) -> None:
     fwd = forward["direction_recall"]["forward"]
@@ -90,3 +90,15 @@ def test_micropython_decides_as_cpython_on_a_reversed_real_trace() -> None:
     mp = replay_micropython(text, "7-2r")
     assert [e for e in cp if e["type"] == "step"], "no steps in the slice"
     assert mp == cp
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the contact is dated by direction, so a step called the wrong way is also "
+    "mis-dated and drops out of eval's 150 ms match: counting every detected step (300 ms) "
+    "held-out backward recall is ~0.84, balanced ~0.92, below the 0.98 target",
+)
+def test_direction_balanced_accuracy_counting_every_detected_step() -> None:
+    fwd = _figures(False, 300)["direction_recall"]["forward"]
+    back = _figures(True, 300)["direction_recall"]["backward"]
+    assert (fwd + back) / 2 >= 0.98, (fwd, back)
