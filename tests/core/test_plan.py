@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrostride import plan
@@ -165,3 +165,46 @@ def test_flatten_expands_repeats_in_order(bs):
     if plan.validate(obj):
         return  # only the depth/size limits can fail here
     assert plan.flatten(obj) == [x for b in bs for x in expand(b)]
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 400)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=5)
+    | st.sampled_from(["warmup", "backward", "rest", "caps", "cues", "kind", "seconds"]),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "version",
+                    "name",
+                    "blocks",
+                    "kind",
+                    "seconds",
+                    "steps",
+                    "repeat",
+                    "cue",
+                    "caps",
+                    "extensions",
+                    "x",
+                ]
+            ),
+            inner,
+            max_size=5,
+        )
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(json_values)
+def test_validate_never_raises_and_valid_means_runnable(obj):
+    problems = plan.validate(obj)
+    assert all(isinstance(p, str) and ": " in p for p in problems)
+    if not problems:
+        for kind, seconds, steps in plan.flatten(obj):
+            assert kind in plan.KINDS and (seconds > 0) != (steps > 0)
