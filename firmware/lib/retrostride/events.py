@@ -58,10 +58,6 @@ def fall_at(t_ms, decided_ms):
     return {"type": FALL, "t_ms": t_ms, "decided_ms": decided_ms}
 
 
-def warning_detail(t_ms, reason, detail):
-    return {"type": WARNING, "t_ms": t_ms, "reason": reason, "detail": detail}
-
-
 def session_start(t_ms, plan):
     """The session begins; ``plan`` is the plan's name (None: detection only)."""
     return {"type": SESSION_START, "t_ms": t_ms, "plan": plan}
