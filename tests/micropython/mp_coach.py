@@ -91,3 +91,21 @@ def test_tick_allocates_nothing_in_steady_state():
         coach.tick(t)
     used = gc.mem_alloc() - before
     assert used == 0, used
+
+
+def test_session_with_coach_allocates_nothing_per_sample_in_steady_state():
+    from retrostride.session import Session
+
+    del _out[:]
+    s = Session(100, _out.append, Coach(PLAN, _out.append))
+    t = 0
+    while t < 5000:
+        s.sample(t, 10, -20, 9810, 1, 2, 3)
+        t += 10
+    gc.collect()
+    before = gc.mem_alloc()
+    while t < 125000:  # standing still inside the warm-up: no step, no change
+        s.sample(t, 10, -20, 9810, 1, 2, 3)
+        t += 10
+    used = gc.mem_alloc() - before
+    assert used == 0, used
