@@ -194,30 +194,54 @@ def test_one_hour_log_sync_against_mpremote_fs_cp(tmp_path, monkeypatch):
 
 
 def test_sync_process_killed_at_many_points_then_rerun_loses_and_duplicates_nothing(tmp_path):
-    """A real `retrostride sync` process SIGKILLed mid-way, then run again to the end."""
+    """A real `retrostride sync` process SIGKILLed mid-way, then run again to the end.
+
+    Kills are triggered by what the sync has done, not by wall time (a fast machine
+    would finish before a fixed delay): right after a session is committed (before the
+    device copy is freed), right after a device copy is freed, and early in a run.
+    """
     logs = {
         f"/logs/2026112{i}_0001.rsl": encode(EVENTS[: 3000 + 500 * i], f"k{i}") for i in range(4)
     }
     exe = Path(sys.executable).parent / "retrostride"
     db = tmp_path / "s.db"
+    device_logs = tmp_path / "fs" / "logs"
+
+    def stored() -> int:
+        if not db.exists():
+            return 0
+        with Store(db) as st:
+            return len(st.sessions())
+
+    def on_device() -> int:
+        return sum(1 for p in device_logs.iterdir() if p.suffix == ".rsl")
+
     with make_device(tmp_path, dict(logs)) as device:
         kills = 0
         stored_between: list[int] = []
-        for delay in (1.5, 2.2, 2.9, 3.6, 4.3):
+        triggers = ("stored", "freed", "early", "stored", "freed")
+        for trigger in triggers:
+            before_stored, before_device = stored(), on_device()
+            started = time.monotonic()
             proc = subprocess.Popen(
                 [str(exe), "sync", "--port", device.port, "--db", str(db)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            try:
-                proc.wait(delay)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                kills += 1
+            while proc.poll() is None:
+                if trigger == "stored":
+                    fired = stored() > before_stored
+                elif trigger == "freed":
+                    fired = on_device() < before_device
+                else:
+                    fired = time.monotonic() - started > 0.8
+                if fired or time.monotonic() - started > 120:
+                    proc.kill()
+                    kills += 1
+                    break
+                time.sleep(0.01)
             proc.wait(30)
-            if db.exists():
-                with Store(db) as st:
-                    stored_between.append(len(st.sessions()))
+            stored_between.append(stored())
         done = subprocess.run(
             [str(exe), "sync", "--port", device.port, "--db", str(db)],
             capture_output=True,
