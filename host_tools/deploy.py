@@ -35,9 +35,8 @@ from typing import Any
 from host_tools.boards import load_board
 from host_tools.device import Device
 from host_tools.errors import CommandFailed, UsageError
-from host_tools.paths import FIRMWARE, FIRMWARE_LIB
+from host_tools.paths import FIRMWARE, FIRMWARE_LIB, PLANS
 
-PLANS = Path(__file__).resolve().parent / "plans"
 DEVICE_LIB = "/lib"
 ENTRY_POINTS = ("boot.py", "main.py")
 CODE_SUFFIXES = (".py", ".mpy")

@@ -7,3 +7,4 @@ FIRMWARE = REPO / "firmware"
 FIRMWARE_LIB = FIRMWARE / "lib"
 BOARDS = REPO / "boards"
 NODE_MODULES = REPO / "node_modules"
+PLANS = REPO / "host_tools" / "plans"  # the bundled workout plans

@@ -23,4 +23,5 @@ COMMANDS: tuple[str, ...] = (
     "plan",
     "deploy",
     "demo",
+    "bench",
 )

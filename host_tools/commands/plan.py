@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from host_tools.errors import CommandFailed, UsageError
+from host_tools.paths import PLANS
 from retrostride import plan as plans
 from retrostride import progression
 
-BUNDLED = Path(__file__).resolve().parent.parent / "plans"
-DEFAULT_PLAN = BUNDLED / "intro.json"
+DEFAULT_PLAN = PLANS / "intro.json"
 
 
 def register(sub: Any) -> None:

@@ -47,7 +47,6 @@ def run(
     t = 0
     while t <= until_ms:
         now = ticks_add(origin, t)
-        coach.on_sample(now, 0, 0, 9810)
         coach.tick(now)
         if actions and t in actions:
             getattr(coach, actions[t])(now)

@@ -26,7 +26,6 @@ def _drive(plan, direction, until):
     coach = Coach(plan, _out.append)
     t = 0
     while t <= until:
-        coach.on_sample(t, 0, 0, 9810)
         coach.tick(t)
         if t and t % 400 == 0:
             coach.on_step(events.step(t - 200, direction, "run", 160, 90, t))
@@ -87,7 +86,6 @@ def test_tick_allocates_nothing_in_steady_state():
     t = 10
     while t < 100000:  # inside the 300 s warm-up: no change, no event
         t += 10
-        coach.on_sample(t, 0, 0, 9810)
         coach.tick(t)
     used = gc.mem_alloc() - before
     assert used == 0, used

@@ -108,12 +108,8 @@ class Coach:
 
     # -- driven by the session ---------------------------------------------------
 
-    def on_sample(self, t_ms, ax, ay, az):
-        """Per sample: starts the plan at the first one (falls are the session's)."""
-        if self.timer.state == IDLE:
-            self._begin(t_ms)
-
     def tick(self, now):
+        """Per sample (or more often): the plan starts at the first tick."""
         timer = self.timer
         if timer.state == IDLE:
             self._begin(now)
@@ -124,7 +120,7 @@ class Coach:
                 if 0 <= rem <= self.countdown_ms:
                     self._countdown_done = True
                     self._emit(events.buzz(self._t(now), "countdown"))
-            if self.cap.due(now):
+            if self.cap.running and self.cap.due(now):  # a call saved per sample
                 self.limits += 1
                 t = self._t(now)
                 self._emit(events.warning(t, "backward_limit"))

@@ -170,15 +170,15 @@ class BackwardCap:
         self.cap_ms = cap_ms
         self._run_start = 0
         self._last_back = 0
-        self._running = False
+        self.running = False
         self._warned_at = 0
         self._warned = False
         self.longest_ms = 0
 
     def on_step(self, t, direction):
         if direction == "backward":
-            if not self._running or ticks_diff(t, self._last_back) > _RUN_GAP_MS:
-                self._running = True
+            if not self.running or ticks_diff(t, self._last_back) > _RUN_GAP_MS:
+                self.running = True
                 self._run_start = t
                 self._warned = False
             self._last_back = t
@@ -186,19 +186,19 @@ class BackwardCap:
             if d > self.longest_ms:
                 self.longest_ms = d
         elif direction == "forward":
-            self._running = False
+            self.running = False
 
     def reset(self):
         """A pause (fall, button): the runner stopped, the stretch is over."""
-        self._running = False
+        self.running = False
 
     def due(self, now):
         """True once continuous backward time (first to latest backward step) passes
         the cap, and every 30 s after while the stretch goes on."""
-        if not self._running:
+        if not self.running:
             return False
         if ticks_diff(now, self._last_back) > _RUN_GAP_MS:
-            self._running = False
+            self.running = False
             return False
         if ticks_diff(self._last_back, self._run_start) <= self.cap_ms:
             return False

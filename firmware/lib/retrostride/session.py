@@ -27,8 +27,8 @@ class Session:
     """Detection (and coaching, when a coach is given) over one run.
 
     ``emit(event)`` receives every event in time order of decision. Falls are
-    detected here, with or without a plan; a coach gets each sample, a tick
-    per sample, each step and each fall (it pauses the plan).
+    detected here, with or without a plan; a coach gets a tick per sample,
+    each step and each fall (it pauses the plan).
     """
 
     def __init__(self, rate_hz, emit, coach=None, saturation_mm_s2=_SATURATION_MM):
@@ -46,8 +46,6 @@ class Session:
         """One IMU sample at session time ``t_ms`` (ints; gyro may be None)."""
         self.now_ms = t_ms
         coach = self._coach
-        if coach is not None:
-            coach.on_sample(t_ms, ax, ay, az)
         if self.guard.check(t_ms, ax, ay, az):
             self.detector.feed(t_ms, ax, ay, az, gx, gy, gz)
             t_fall = self.falls.feed(t_ms, ax, ay, az)

@@ -90,13 +90,17 @@ class Timer:
         self._on_block(now, i)
 
     def tick(self, now):
-        """Advance to ``now``; crosses as many block ends as have passed."""
+        """Advance to ``now``; crosses as many block ends as have passed.
+
+        Runs every sample, so the wall-clock case is written out (no helper
+        calls): ``_stepclock`` and ``active_ms`` inlined for a running timer.
+        """
         while self.state == RUNNING:
             i = self.index
             d = self._ms[i]
             if d == 0:
                 return  # step-counted: ends in on_step
-            if self._stepclock(i):
+            if self._backward_clock and self._back[i]:
                 if self._seen_back and ticks_diff(now, self._last_back) <= _BACK_HOLD_MS:
                     self._credit += ticks_diff(now, self._credit_t)
                 self._credit_t = now
@@ -105,7 +109,7 @@ class Timer:
                 self._enter(now, i + 1, self.active_ms(now))
             else:
                 end = self._block_start + d
-                if self.active_ms(now) < end:
+                if ticks_diff(now, self._start) - self._paused_ms < end:
                     return
                 self._enter(now, i + 1, end)
 
@@ -126,15 +130,18 @@ class Timer:
 
     def remaining_ms(self, now):
         """ms left in a time-counted block, or -1 for a step-counted one / not running."""
-        if self.state != RUNNING and self.state != PAUSED:
+        state = self.state
+        if state != RUNNING and state != PAUSED:
             return -1
         i = self.index
         d = self._ms[i]
         if d == 0:
             return -1
-        if self._stepclock(i):
+        if self._backward_clock and self._back[i]:
             return d - self._credit
-        return self._block_start + d - self.active_ms(now)
+        if state == PAUSED:
+            now = self._pause_at
+        return self._block_start + d - ticks_diff(now, self._start) + self._paused_ms
 
     def remaining_steps(self):
         if self.state != RUNNING and self.state != PAUSED:

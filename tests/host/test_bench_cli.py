@@ -1,0 +1,47 @@
+"""``retrostride bench``: device-cost figures measured under real MicroPython."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from host_tools import cli
+
+
+def test_bench_measures_a_simulated_run_with_the_coach(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["bench", "--json", "--minutes", "0.5"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["coach"] is True and got["plan"] == "intro.json"
+    assert got["samples"] == 3000 and got["steps"] > 50  # half a minute of running
+    # Budgets from issue #3: these fail if the hot path starts allocating or slows down.
+    assert got["alloc_bytes_per_sample"] == 0
+    assert 0 < got["heap_core_bytes"] < 64 * 1024
+    assert got["wasm_instructions_per_sample"] > 10_000
+    assert 0 < got["esp32_duty_estimate"] < 0.05
+    assert "WebAssembly instructions" in got["cost_unit"]
+    assert got["app_heap_peak_bytes"] >= got["app_heap_live_bytes"] > 0
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--plan", "intro", "--no-plan"], "contradict"),
+        (["--minutes", "90"], "--minutes"),
+        (["--plan", "nosuch"], "unknown plan"),
+    ],
+)
+def test_bench_refuses_bad_arguments(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["bench", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_bench_refuses_a_trace_too_short_to_measure(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trace = tmp_path / "short.csv"
+    trace.write_text("t_ms,ax,ay,az\n0,0,0,9.81\n10,0,0,9.81\n", encoding="utf-8")
+    assert cli.main(["bench", "--trace", str(trace)]) == 2
+    assert "at least 400" in capsys.readouterr().err
