@@ -105,7 +105,12 @@ class SyncResult:
 
 
 def progress_bar(name: str, out: TextIO | None = None, min_bytes: int = 16 * 1024) -> Progress:
-    """A one-line bar on stderr for transfers of at least ``min_bytes``."""
+    """A one-line bar on stderr for transfers of at least ``min_bytes``.
+
+    On a terminal the bar redraws in place; into a file or pipe (a CI log, the
+    demo) it writes a plain line at each quarter instead of a smear of redraws.
+    """
+    quarters = [-1]
 
     def show(done: int, total: int) -> None:
         if total < min_bytes:
@@ -113,11 +118,15 @@ def progress_bar(name: str, out: TextIO | None = None, min_bytes: int = 16 * 102
         stream = out if out is not None else sys.stderr
         width = 30
         filled = width * done // max(total, 1)
-        end = "\n" if done >= total else ""
-        stream.write(
-            f"\r{name} [{'#' * filled}{'-' * (width - filled)}] {done // 1024}/{total // 1024} KB"
-            + end
-        )
+        bar = f"{name} [{'#' * filled}{'-' * (width - filled)}] {done // 1024}/{total // 1024} KB"
+        if stream.isatty():
+            stream.write("\r" + bar + ("\n" if done >= total else ""))
+        else:
+            quarter = 4 * done // max(total, 1)
+            if quarter == quarters[0]:
+                return
+            quarters[0] = quarter
+            stream.write(bar + "\n")
         stream.flush()
 
     return show

@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 import tty
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -81,6 +82,7 @@ class VirtualDevice:
         ready_timeout_s: float = 60.0,
         run_main: bool = True,
         first_boot: str | None = None,
+        on_side_file: Callable[[str, bytes], None] | None = None,
     ) -> None:
         """``mounts`` copies host directories into the device at each (re)start, e.g.
         ``{Path("host_tools/vdev/mp"): "/sim"}``, and puts each on ``sys.path`` after
@@ -89,7 +91,8 @@ class VirtualDevice:
         ``run_main=False`` never runs ``main.py`` (an app's endless asyncio loop could
         not be interrupted); ``first_boot`` is code run once, after the first
         ``boot.py`` (the trace run), before :meth:`start` returns. Files that code
-        writes under a mount are kept in :attr:`side_files` (not on the device)."""
+        writes under a mount are kept in :attr:`side_files` (not on the device), and
+        ``on_side_file(path, data)`` hears of each as it is closed (progress)."""
         self.mounts = {Path(h).resolve(): normalize(d) for h, d in (mounts or {}).items()}
         for host in self.mounts:
             if not host.is_dir():
@@ -107,6 +110,7 @@ class VirtualDevice:
         self.first_boot = first_boot
         self.first_boot_error: tuple[str, str] | None = None
         self.side_files: dict[str, bytes] = {}
+        self.on_side_file = on_side_file
         self.port = ""
         self.restarts = 0
         self._repl = rawrepl.ReplState()
@@ -378,6 +382,8 @@ class VirtualDevice:
                 self.fs.write_file(path, data)
             else:
                 self.side_files[normalize(path)] = data
+                if self.on_side_file is not None:
+                    self.on_side_file(normalize(path), data)
         elif kind == "M":
             self.fs.mkdir(payload.decode())
         elif kind == "U":

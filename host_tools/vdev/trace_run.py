@@ -17,6 +17,8 @@ import json
 import shutil
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,7 @@ SIM_MOUNT = "/sim"
 IO_MOUNT = "/simio"
 DELIVERED = f"{IO_MOUNT}/delivered.csv"
 REPORT = f"{IO_MOUNT}/run.json"
+PROGRESS = f"{IO_MOUNT}/progress"
 
 
 def firmware_files() -> dict[str, bytes | str]:
@@ -46,7 +49,7 @@ def run_code(realtime: bool) -> str:
     return (
         "import sim_run\n"
         f"sim_run.run({IO_MOUNT + '/trace.csv'!r}, realtime={realtime!r}, "
-        f"delivered={DELIVERED!r}, report={REPORT!r})\n"
+        f"delivered={DELIVERED!r}, report={REPORT!r}, progress={PROGRESS!r})\n"
     )
 
 
@@ -83,6 +86,38 @@ class TraceDevice:
         shutil.rmtree(self.io_dir, ignore_errors=True)
 
 
+def _last_t_ms(trace: Path) -> int | None:
+    """The trace's last time stamp, read from its end (for progress), if it has one."""
+    with trace.open("rb") as f:
+        f.seek(0, 2)
+        f.seek(max(0, f.tell() - 4096))
+        lines = f.read().decode("utf-8", "replace").strip().splitlines()
+    try:
+        return int(float(lines[-1].split(",")[0]))
+    except (IndexError, ValueError):
+        return None
+
+
+def progress_printer(trace: Path) -> Callable[[str, bytes], None]:
+    """Shows on stderr how far the firmware has run through ``trace``."""
+    total = _last_t_ms(trace)
+    started = time.monotonic()
+
+    def show(path: str, data: bytes) -> None:
+        if path != PROGRESS:
+            return
+        t = int(data or b"0")
+        of = f" of {_mmss(total)}" if total else ""
+        wall = time.monotonic() - started
+        print(f"vdev: firmware at {_mmss(t)}{of} of the trace ({wall:.0f} s)", file=sys.stderr)
+
+    return show
+
+
+def _mmss(ms: int) -> str:
+    return f"{ms // 60000}:{ms // 1000 % 60:02d}"
+
+
 def trace_device(
     trace: Path,
     files: dict[str, bytes | str],
@@ -109,5 +144,6 @@ def trace_device(
         ready_timeout_s=24 * 3600.0,
         run_main=False,
         first_boot=run_code(realtime),
+        on_side_file=progress_printer(trace),
     )
     return TraceDevice(device, io_dir)

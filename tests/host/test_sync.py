@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ from test_store import make_log, session_events
 from host_tools import store as store_mod
 from host_tools.errors import CommandFailed
 from host_tools.store import Store
-from host_tools.sync import Progress, sync
+from host_tools.sync import Progress, progress_bar, sync
 from retrostride import logbook
 
 
@@ -207,3 +208,22 @@ def test_a_copy_that_does_not_match_the_device_hash_deletes_nothing(db):
     with pytest.raises(CommandFailed, match="does not match the device's sha256"):
         sync(dev, db, warn=quiet)
     assert set(dev.files) == set(DEVICE) and db.sessions() == []
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_redraws_on_a_terminal_and_writes_quarters_into_a_log() -> None:
+    log, tty = io.StringIO(), _Tty()
+    for stream in (log, tty):
+        show = progress_bar("s1.rsl", stream)
+        for done in range(0, 64 * 1024 + 1, 1024):
+            show(done, 64 * 1024)
+    assert log.getvalue().count("\n") == 5  # 0, 1/4, 1/2, 3/4, done
+    assert "\r" not in log.getvalue()
+    assert tty.getvalue().count("\r") == 65 and tty.getvalue().endswith("64/64 KB\n")
+    quiet = io.StringIO()
+    progress_bar("tiny.rsl", quiet)(100, 100)  # small files: no bar at all
+    assert quiet.getvalue() == ""

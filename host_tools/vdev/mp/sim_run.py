@@ -77,8 +77,12 @@ class Recorder:
         self.f.close()
 
 
-def run(trace_path, realtime=False, delivered=None, report=None):
-    """Run the app over the trace; returns a dict of what happened (also printed)."""
+def run(trace_path, realtime=False, delivered=None, report=None, progress=None):
+    """Run the app over the trace; returns a dict of what happened (also printed).
+
+    ``progress``: a file rewritten with the trace time reached, each simulated minute
+    (the host shows it: a long session takes minutes to run).
+    """
     board = app.read_board()
     chip = _chip_for(board)
     a = app.App(board, app.read_text(app.PLAN_FILE))
@@ -90,7 +94,7 @@ def run(trace_path, realtime=False, delivered=None, report=None):
     a.start_session(0)
     trace = Trace(trace_path)
     rate = a.rate_hz
-    st = {"rows": 0, "pushed": 0, "t": 0}
+    st = {"rows": 0, "pushed": 0, "t": 0, "minute": 0}
 
     def push(t, row):
         chip.push(_z(row[1]), _z(row[2]), _z(row[3]), _z(row[4]), _z(row[5]), _z(row[6]))
@@ -101,6 +105,10 @@ def run(trace_path, realtime=False, delivered=None, report=None):
                     time.sleep_ms(5)
             a.pump(t)
             a.tick(t)
+            if progress and t // 60000 != st["minute"]:
+                st["minute"] = t // 60000
+                with open(progress, "w") as p:
+                    p.write(str(t))
 
     # A trace at the chip's own rate goes in row for row. At another rate (an
     # LSM6DS3 runs at 104 Hz) the chip samples the recorded motion on its own
