@@ -528,8 +528,15 @@ def plot_progress(history: Sequence[Summary], path: Path, current: str = "") -> 
     bottom.set_title("Progress: compliance trend")
     bottom.grid(alpha=0.4)
     if pts:
-        day_month = mdates.DateFormatter("%d %b")  # type: ignore[no-untyped-call]
-        bottom.xaxis.set_major_formatter(day_month)
+        # At least a fortnight around the sessions: one session alone would get an
+        # axis of several years from matplotlib's autoscale.
+        days = [p[0] for p in pts if p[0] is not None]
+        pad = max(dt.timedelta(days=7), (days[-1] - days[0]) / 20)
+        bottom.set_xlim(days[0] - pad, days[-1] + pad)
+        locator = mdates.AutoDateLocator(maxticks=8)  # type: ignore[no-untyped-call]
+        bottom.xaxis.set_major_locator(locator)
+        concise = mdates.ConciseDateFormatter(locator)  # type: ignore[no-untyped-call]
+        bottom.xaxis.set_major_formatter(concise)
     else:
         bottom.set_xticks([])
     undated = len(history) - len(dated)
