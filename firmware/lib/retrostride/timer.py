@@ -68,9 +68,6 @@ class Timer:
             now = self._pause_at
         return ticks_diff(now, self._start) - self._paused_ms
 
-    def _stepclock(self, i):
-        return self._backward_clock and self._back[i] and self._ms[i] > 0
-
     def start(self, now):
         if self.state != IDLE:
             return
@@ -92,8 +89,9 @@ class Timer:
     def tick(self, now):
         """Advance to ``now``; crosses as many block ends as have passed.
 
-        Runs every sample, so the wall-clock case is written out (no helper
-        calls): ``_stepclock`` and ``active_ms`` inlined for a running timer.
+        Runs every sample, so it calls no helpers: a timed backward block runs
+        on the backward_steps clock when that is on, any other timed block on
+        plan time (``active_ms`` written out for a running timer).
         """
         while self.state == RUNNING:
             i = self.index
