@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from host_tools.bench import Sample, measure
+from host_tools.bench import RATE_HZ, Sample, measure
 from host_tools.deploy import plan_path
 from host_tools.errors import UsageError
 from host_tools.replay import read_plan_text, read_trace_text
@@ -51,6 +51,9 @@ def _samples(text: str, name: str) -> list[Sample]:
         trace = parse_lines(text.splitlines(), name)
     except TraceError as e:
         raise UsageError(str(e)) from e
+    rate = trace.rate_hz()
+    if rate != RATE_HZ:
+        raise UsageError(f"{name} is sampled at {rate} Hz; the bench measures at {RATE_HZ} Hz.")
     out: list[Sample] = []
     for t, ax, ay, az, gx, gy, gz, _label, _step in trace.rows:
         if ax is None or ay is None or az is None:

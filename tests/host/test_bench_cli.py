@@ -45,3 +45,13 @@ def test_bench_refuses_a_trace_too_short_to_measure(
     trace.write_text("t_ms,ax,ay,az\n0,0,0,9.81\n10,0,0,9.81\n", encoding="utf-8")
     assert cli.main(["bench", "--trace", str(trace)]) == 2
     assert "at least 400" in capsys.readouterr().err
+
+
+def test_bench_refuses_a_trace_at_another_rate(
+    tmp_path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trace = tmp_path / "slow.csv"
+    rows = "".join(f"{20 * k},0,0,9.81\n" for k in range(500))
+    trace.write_text("# rate_hz: 50\nt_ms,ax,ay,az\n" + rows, encoding="utf-8")
+    assert cli.main(["bench", "--trace", str(trace)]) == 2
+    assert "50 Hz" in capsys.readouterr().err
