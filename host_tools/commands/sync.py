@@ -1,4 +1,4 @@
-"""``retrostride sync --port PORT``: new session logs from the device into the database."""
+"""``retrostride sync [--port PORT]``: new session logs from the device into the database."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from host_tools.commands.import_cmd import add_db_option, open_store
 from host_tools.device import Device
+from host_tools.flash import find_port
 from host_tools.sync import DeviceLogs, sync
 
 
@@ -19,14 +20,15 @@ def register(sub: Any) -> None:
         "(one transaction) and only then deletes it on the device. Safe to interrupt and run "
         "again: nothing is lost or stored twice.",
     )
-    p.add_argument("--port", required=True, help="serial port of the device, e.g. /dev/ttyUSB0")
+    p.add_argument("--port", help="serial port, e.g. /dev/ttyUSB0 (default: auto-detect)")
     add_db_option(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    with open_store(args) as store, Device(args.port, timeout_s=30) as device:
-        result = sync(DeviceLogs(device), store, source=f"sync:{args.port}")
+    port = args.port or find_port()
+    with open_store(args) as store, Device(port, timeout_s=30) as device:
+        result = sync(DeviceLogs(device), store, source=f"sync:{port}")
     parts = [f"{len(result.stored)} new session(s) stored"]
     if result.freed_known:
         parts.append(f"{len(result.freed_known)} already stored and freed")

@@ -227,3 +227,12 @@ def test_progress_bar_redraws_on_a_terminal_and_writes_quarters_into_a_log() -> 
     quiet = io.StringIO()
     progress_bar("tiny.rsl", quiet)(100, 100)  # small files: no bar at all
     assert quiet.getvalue() == ""
+
+
+def test_sync_without_a_port_finds_none_and_says_so(tmp_path, monkeypatch, capsys) -> None:
+    from host_tools import cli
+    from host_tools import flash as flashing
+
+    monkeypatch.setattr(flashing.list_ports, "comports", lambda: [])
+    assert cli.main(["sync", "--db", str(tmp_path / "s.db")]) == 2
+    assert "no ESP32 board found on USB" in capsys.readouterr().err
