@@ -213,3 +213,23 @@ def test_simulated_fall_is_found_once_without_a_plan(tmp_path, gait, seed):
     assert len(falls) == 1
     assert t_label <= falls[0]["t_ms"] <= t_label + 2000  # the impact ends the topple
     assert falls[0]["decided_ms"] - falls[0]["t_ms"] <= 3000
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    trace = tmp_path / "run.csv"
+    made = run("simulate", "--out", str(trace), "--gait", "run", "--minutes", "8", "--seed", "2")
+    assert made.returncode == 0, made.stderr
+    # `replay T | head -1`: the pipe closes after the first line, with far more than a
+    # pipe buffer (64 KB) of events still to write
+    proc = subprocess.Popen(
+        [str(RETROSTRIDE), "replay", str(trace)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith('{"type":')
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(60) == 141
+    assert "Traceback" not in err and err == ""
