@@ -100,14 +100,18 @@ while k < n:
 """
 
 _LOOP_CODE = "x = 0\nfor i in range({n}):\n    x += i\n"
-_NO_COACH = "coach = None"
-# The plan is loaded and validated by the core, as the device does with /plan.json.
-_COACH = (
-    "from retrostride import plan\n"
-    "from retrostride.coach import Coach\n"
-    "with open('{path}') as f:\n"
-    "    coach = Coach(plan.load(f.read()), emit)"
-)
+
+
+def _coach_code(plan_text: str | None) -> str:
+    """The line that makes the session's coach: none, or one running the plan, which
+    the core loads and validates as the device does with /plan.json."""
+    if plan_text is None:
+        return "coach = None"
+    return (
+        "from retrostride import plan\n"
+        "from retrostride.coach import Coach\n"
+        f"coach = Coach(plan.load({plan_text!r}), emit)"
+    )
 
 
 def pack(samples: Iterable[Sample]) -> bytes:
@@ -139,12 +143,9 @@ def measure(samples: Sequence[Sample], plan_text: str | None = None) -> dict[str
     """
     data = pack(samples)
     n = len(samples)
+    coach = _coach_code(plan_text)
     with MicroPython(heap_bytes=8 * 1024 * 1024, timeout_s=300) as mp:
         mp.write_file("/bench/samples.bin", data)
-        coach = _NO_COACH
-        if plan_text is not None:
-            mp.write_file("/bench/plan.json", plan_text)
-            coach = _COACH.format(path="/bench/plan.json")
         out = mp.exec(_HEAP_CODE.format(n=n, rate=RATE_HZ, coach=coach)).split()
     core, peak, sample_bytes, plain, step_bytes, stepped, steps = (int(v) for v in out)
 
@@ -152,10 +153,6 @@ def measure(samples: Sequence[Sample], plan_text: str | None = None) -> dict[str
         root = Path(tmp)
         shutil.copytree(FIRMWARE_LIB, root / "lib", ignore=shutil.ignore_patterns("__pycache__"))
         (root / "samples.bin").write_bytes(data)
-        coach = _NO_COACH
-        if plan_text is not None:
-            (root / "plan.json").write_text(plan_text, encoding="utf-8")
-            coach = _COACH.format(path="/input/plan.json")
         short, long = n // 2, n
         fuel_short = _fuel_used(_FUEL_CODE.format(n=short, rate=RATE_HZ, coach=coach), root)
         fuel_long = _fuel_used(_FUEL_CODE.format(n=long, rate=RATE_HZ, coach=coach), root)
