@@ -159,3 +159,32 @@ def test_running_with_flight_is_run() -> None:
     """A stride whose vertical force drops to free fall is running whatever the cadence."""
     out = decisions(walk(8, 170, amp=16000))
     assert out and all(e["gait"] == "run" for e in out[3:])
+
+
+def calls_after(pause_s: float) -> list[str]:
+    """Directions of forward steps after backward walking and a pause of ``pause_s``."""
+    back = walk(10, 110, backward=True)
+    rest = [(10_000 + s[0], *s[1:]) for s in standing(pause_s)]
+    t0 = 10_000 + int(pause_s * 1000)
+    fwd = [(t0 + s[0], *s[1:]) for s in walk(8, 110)]
+    return [str(e["direction"]) for e in decisions(back + rest + fwd) if e["t_ms"] > t0]  # type: ignore[operator]
+
+
+def test_a_short_pause_keeps_the_direction_until_the_steps_say_otherwise() -> None:
+    """After a 2 s stop (a U-turn, a stumble) the runner most likely goes on backward.
+
+    The first steps after it are called backward, not guessed from one stride;
+    when they are in fact forward, the evidence wins within a few steps.
+    """
+    after = calls_after(2)
+    assert len(after) >= 12
+    # (a bout's very first call sees mostly standing and is a guess either way)
+    assert after[1:3] == ["backward", "backward"], after
+    assert "backward" not in after[5:], after
+
+
+def test_a_long_pause_starts_afresh() -> None:
+    """After 12 s standing the old bout's direction no longer counts."""
+    after = calls_after(12)
+    assert len(after) >= 12
+    assert set(after[1:]) == {"forward"}, after  # the first call is a guess (see above)

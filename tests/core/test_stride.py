@@ -70,3 +70,37 @@ def test_contacts_are_increasing_and_survive_bad_values() -> None:
     found = contacts(samples)
     assert found == sorted(found)
     assert len(found) >= 8
+
+
+def shifted(samples: list[tuple[int, int, int, int, None, None, None]], dt: int
+            ) -> list[tuple[int, int, int, int, None, None, None]]:  # fmt: skip
+    return [(s[0] + dt, *s[1:]) for s in samples]
+
+
+def test_a_pause_inside_a_run_does_not_halve_the_cadence() -> None:
+    """1.3 s without steps mid-run (a stumble): afterwards every step is found again.
+
+    The gap is still within one bout; folded whole into the rhythm it raised
+    the refractory time above the 300 ms step and locked the detector onto
+    every other step for the rest of the run.
+    """
+    run = walk(20, 200, amp=14000)
+    quiet = range(1000, 1130)  # samples 10.0-11.3 s: the vertical signal is flat
+    samples = [(s[0], 0, 0, G, None, None, None) if k in quiet else s for k, s in enumerate(run)]
+    found = contacts(samples)
+    after = [t for t in found if t > 11500]
+    assert len(after) >= 8.5 / 0.3 - 1, (len(after), after[:6])
+    assert all(abs(b - a - 300) <= 30 for a, b in itertools.pairwise(after)), after[:6]
+
+
+def test_soft_steps_after_hard_ones_are_found() -> None:
+    """A hard run, then a walk with a sixth of its impact (slowing down, a turn).
+
+    The threshold follows the typical peak of recent steps, which only moved on
+    accepted steps: after the run every walking step fell below it.
+    """
+    run = walk(10, 190, amp=15000)
+    soft = shifted(walk(12, 110, amp=2500), 10_000)
+    found = contacts(run + soft)
+    walking = [t for t in found if t > 10_000]
+    assert len(walking) >= 12 * 110 / 60 - 4, (len(walking), walking[:4])

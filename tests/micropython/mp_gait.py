@@ -21,7 +21,7 @@ def shape(p):
     return 0.1 - 0.5 * min(1.0, (p - 0.25) / 0.1)
 
 
-def walk(seconds, spm, backward, mount):
+def walk(seconds, spm, backward, mount, amp=4000):
     """Samples packed 4 ints each (t, ax, ay, az); mount maps body (ap, ml, up) to sensor axes."""
     n = int(seconds * 100)
     buf = array("i", bytes(16 * n))
@@ -29,8 +29,8 @@ def walk(seconds, spm, backward, mount):
     for k in range(n):
         tt = (n - 1 - k) / 100 if backward else k / 100
         ph = tt / step_s
-        body = (2000 * (shape(ph + 0.1) - shape(ph + 0.6)), 1200 * math.sin(math.pi * ph),
-                G + 4000 * shape(ph))  # fmt: skip
+        body = (amp / 2 * (shape(ph + 0.1) - shape(ph + 0.6)), 0.3 * amp * math.sin(math.pi * ph),
+                G + amp * shape(ph))  # fmt: skip
         j = 4 * k
         buf[j] = 10 * k
         for axis in range(3):
@@ -42,6 +42,25 @@ def walk(seconds, spm, backward, mount):
 UPRIGHT = ((0, 1), (1, 1), (2, 1))
 UPSIDE_DOWN_SIDEWAYS = ((1, 1), (0, 1), (2, -1))  # x: ML, y: AP, z: down
 ON_THE_SIDE = ((2, 1), (0, -1), (1, 1))  # x: up, y: -AP, z: ML
+
+
+def joined(*parts):
+    """Parts one after the other, re-stamped every 10 ms; a part given as an int is that
+    many samples of standing still."""
+    n = sum(p if isinstance(p, int) else len(p) // 4 for p in parts)
+    buf = array("i", bytes(16 * n))
+    k = 0
+    for p in parts:
+        m = p if isinstance(p, int) else len(p) // 4
+        for i in range(m):
+            j = 4 * k
+            buf[j] = 10 * k
+            if isinstance(p, int):
+                buf[j + 3] = G
+            else:
+                buf[j + 1], buf[j + 2], buf[j + 3] = p[4 * i + 1], p[4 * i + 2], p[4 * i + 3]
+            k += 1
+    return buf
 
 
 def run(buf):
@@ -95,3 +114,29 @@ def test_no_allocation_per_sample_in_steady_state():
     assert plain > 500
     assert leaked == 0, leaked
     assert s.steps > 10
+
+
+def test_a_pause_inside_a_run_does_not_halve_the_cadence():
+    """As tests/core/test_stride.py: 1.3 s without steps, then every 300 ms step again."""
+    fast = walk(20, 200, False, UPRIGHT, amp=14000)
+    buf = joined(fast[: 4 * 1000], 130, fast[4 * 1130 :])
+    after = [e["t_ms"] for e in run(buf) if e["t_ms"] > 11500]
+    assert len(after) >= 27, len(after)
+    for k in range(1, len(after)):
+        assert abs(after[k] - after[k - 1] - 300) <= 30, after[k - 1 : k + 1]
+
+
+def test_a_short_pause_keeps_the_direction_until_the_steps_say_otherwise():
+    """As tests/core/test_gait.py: backward, 2 s standing, then forward."""
+    buf = joined(walk(10, 110, True, UPRIGHT), 200, walk(8, 110, False, UPRIGHT))
+    after = [e["direction"] for e in run(buf) if e["t_ms"] > 12000]
+    assert len(after) >= 12, len(after)
+    assert after[1:3] == ["backward", "backward"], after
+    assert "backward" not in after[5:], after
+
+
+def test_soft_steps_after_hard_ones_are_found():
+    """As tests/core/test_stride.py: a hard run, then a walk with a sixth of its impact."""
+    buf = joined(walk(10, 190, False, UPRIGHT, amp=15000), walk(12, 110, False, UPRIGHT, amp=2500))
+    walking = [e for e in run(buf) if e["t_ms"] > 10000]
+    assert len(walking) >= 18, len(walking)

@@ -44,6 +44,7 @@ N = const(32)  # points per resampled stride
 _FLIGHT_MM = const(-5500)  # vertical below -0.56 g: near free fall
 _RUN_CADENCE = const(150)
 _FIRST_WINDOW_MS = const(1000)  # when a bout's first step has no rhythm yet
+_FORGET_MS = const(10000)  # a pause longer than this starts the direction afresh
 _SHIFT_STEP = const(2)  # circular shifts tried: every other point
 _FREE_STEPS = const(3)  # no hysteresis before the 4th step of a bout  # samples, when a bout's first step has no rhythm yet
 
@@ -59,6 +60,7 @@ class GaitClassifier:
         self._vote = 0
         self._dir = UNKNOWN
         self._count = 0  # steps in this bout
+        self._last_t = -1  # peak time of the last step classified
         self.shift_f = 0  # best circular shift against the forward template
         self.shift_b = 0  # ... against the reversed template
         self.shift_ms = 0  # contact time minus the detector's peak time, ms
@@ -132,13 +134,21 @@ class GaitClassifier:
     def classify(self, i_peak, i_prev, cadence):
         d = self._d
         vert = d.vert
+        t_peak = d.t[i_peak & MASK]
         if i_prev >= 0:
             length = 2 * (i_peak - i_prev)
         else:
-            self._vote = 0
-            self._dir = UNKNOWN
+            # a new bout: after a short pause (a U-turn, a stumble, a drink)
+            # the runner most likely goes on the way they went, so the old
+            # evidence stays, halved; after a long one it is forgotten
+            if self._last_t < 0 or t_peak - self._last_t > _FORGET_MS:
+                self._vote = 0
+                self._dir = UNKNOWN
+            else:
+                self._vote >>= 1
             self._count = 0
             length = _FIRST_WINDOW_MS // d.period_ms
+        self._last_t = t_peak
         if length > RING - 8:
             length = RING - 8
         if length > d.n - 1:

@@ -5,7 +5,11 @@ low-pass of the acceleration; the sample is split into its vertical specific
 force (along gravity) and its horizontal magnitude; the vertical part, lightly
 smoothed, goes into ring buffers. A step is a peak of vertical acceleration
 that rises above an adaptive threshold, after the signal has fallen back since
-the previous step, no sooner than a cadence-dependent refractory time. Its
+the previous step, no sooner than a cadence-dependent refractory time. The
+threshold follows the typical peak of recent steps and sinks while no step
+comes (a turn or a walk after a hard run is softer); the rhythm ignores the
+length of a pause, which would otherwise lock the refractory time onto every
+other step. Its
 contact time is the steepest rise before the peak (heel or forefoot strike).
 
 Isolated bumps are not steps: the first peak of a bout is held until a
@@ -40,6 +44,9 @@ _PEAK_FRACTION = const(40)  # % of the typical step peak a candidate must reach
 _MIN_STEP_MS = const(200)  # 300 spm: faster than any runner
 _MAX_STEP_MS = const(1500)  # 40 spm: slower is not walking
 _CONFIRM_MS = const(150)  # a peak stands once nothing higher came for this long
+_QUIET_MS = const(800)  # no step for this long (no rhythm yet): expect softer ones
+_TYPICAL_FLOOR = const(3000)  # 40 % of it is _MIN_PEAK: lower would change nothing
+_DECAY_SHIFT = const(2)  # each quiet period takes this share (1/4) off the typical peak
 
 
 class StepDetector:
@@ -75,6 +82,7 @@ class StepDetector:
         self._interval = 0  # recent step interval, ms (0: no rhythm yet)
         self._held_i = -1  # first peak of a possible bout, waiting for a second
         self._held_t = -1
+        self._decay_t = -1  # when the typical peak was last lowered
 
     def feed(self, t_ms, ax, ay, az, gx, gy, gz):
         """One sample (ints; gyro may be None). Returns nothing; steps go to on_step."""
@@ -131,6 +139,14 @@ class StepDetector:
 
     def _detect(self, n, t_ms):
         v = self.vert[n & MASK]
+        # steps that stopped coming may have gone soft (a turn, slowing
+        # down, a run turning into a walk): lower the bar once per quiet
+        # period so they are found again
+        quiet = self._interval + (self._interval >> 1) if self._interval else _QUIET_MS
+        ref = self._last_t if self._last_t > self._decay_t else self._decay_t
+        if t_ms - ref > quiet and self._typical > _TYPICAL_FLOOR:
+            self._decay_t = t_ms
+            self._typical -= self._typical >> _DECAY_SHIFT
         if not self._armed:
             if v < (self._typical >> 3):
                 self._armed = True
@@ -169,7 +185,14 @@ class StepDetector:
                 return  # a bounce inside the same step
             if gap <= _MAX_STEP_MS:
                 self._typical += (peak_v - self._typical) >> 2
-                self._interval = gap if not self._interval else (3 * self._interval + gap) >> 2
+                if self._interval:
+                    # a missed step or a pause doubles the gap; folding it in
+                    # whole would raise the refractory time above the real
+                    # step interval and lock the detector to every other step
+                    cap = (3 * self._interval) >> 1
+                    self._interval = (3 * self._interval + (gap if gap < cap else cap)) >> 2
+                else:
+                    self._interval = gap
                 prev = self._last_i
                 self._last_i, self._last_t = peak_i, t_peak
                 self._on_step(self._onset(peak_i), peak_i, prev)
