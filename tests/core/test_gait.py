@@ -52,22 +52,23 @@ def walk(
     rot: list[list[float]] | None = None,
     amp: float = 4000.0,
     flip_ap: bool = False,
+    rate: int = RATE,
 ) -> list[tuple[int, int, int, int, None, None, None]]:
     """Samples of steady walking in body axes (x: AP, y: ML, z: up), then rotated."""
     rot = rot or [[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]]
     step_s = 60.0 / spm
-    n = int(seconds * RATE)
+    n = int(seconds * rate)
     out = []
     for k in range(n):
-        t = k / RATE
-        tt = (n - 1 - k) / RATE if backward else t  # played in reverse
+        t = k / rate
+        tt = (n - 1 - k) / rate if backward else t  # played in reverse
         ph = tt / step_s
         up = amp * stride_shape(ph)
         ap = 0.5 * amp * (stride_shape(ph + 0.1) - stride_shape(ph + 0.6)) * (-1 if flip_ap else 1)
         ml = 0.3 * amp * math.sin(math.pi * ph)
         body = (ap, ml, G + up)
         s = [sum(rot[i][j] * body[j] for j in range(3)) for i in range(3)]
-        out.append((k * 10, round(s[0]), round(s[1]), round(s[2]), None, None, None))
+        out.append((k * 1000 // rate, round(s[0]), round(s[1]), round(s[2]), None, None, None))
     return out
 
 
@@ -76,10 +77,10 @@ def standing(seconds: float) -> list[tuple[int, int, int, int, None, None, None]
 
 
 def decisions(
-    samples: list[tuple[int, int, int, int, None, None, None]],
+    samples: list[tuple[int, int, int, int, None, None, None]], rate: int = RATE
 ) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
-    s = Session(RATE, out.append)
+    s = Session(rate, out.append)
     for smp in samples:
         s.sample(*smp)
     return [e for e in out if e["type"] == "step"]
@@ -92,6 +93,15 @@ def test_forward_walk_is_forward_and_reversed_is_backward() -> None:
     assert all(e["direction"] == "forward" for e in fwd[3:])
     assert all(e["direction"] == "backward" for e in back[3:])
     assert all(e["gait"] == "walk" for e in fwd[3:])
+
+
+def test_slow_walking_sampled_at_200_hz_is_classified_both_ways() -> None:
+    """A 1.5 s stride is 300 samples at 200 Hz: the whole stride must fit in the ring."""
+    fwd = decisions(walk(15, 80, rate=200), rate=200)
+    back = decisions(walk(15, 80, backward=True, rate=200), rate=200)
+    assert len(fwd) >= 16 and len(back) >= 16
+    assert all(e["direction"] == "forward" for e in fwd[3:]), [e["direction"] for e in fwd]
+    assert all(e["direction"] == "backward" for e in back[3:])
 
 
 def test_confidence_is_an_honest_percentage() -> None:

@@ -17,7 +17,7 @@ def contacts(samples: list[tuple[int, int, int, int, None, None, None]]) -> list
     out: list[int] = []
     d = StepDetector(1000 // RATE, lambda t, i, j: out.append(t))
     for s in samples:
-        d.feed(*s)
+        d.feed(*s[:4])
     return out
 
 

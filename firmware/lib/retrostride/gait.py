@@ -46,7 +46,7 @@ _RUN_CADENCE = const(150)
 _FIRST_WINDOW_MS = const(1000)  # when a bout's first step has no rhythm yet
 _FORGET_MS = const(10000)  # a pause longer than this starts the direction afresh
 _SHIFT_STEP = const(2)  # circular shifts tried: every other point
-_FREE_STEPS = const(3)  # no hysteresis before the 4th step of a bout  # samples, when a bout's first step has no rhythm yet
+_FREE_STEPS = const(3)  # no hysteresis before the 4th step of a bout
 
 
 class GaitClassifier:
@@ -149,10 +149,11 @@ class GaitClassifier:
             self._count = 0
             length = _FIRST_WINDOW_MS // d.period_ms
         self._last_t = t_peak
-        if length > RING - 8:
-            length = RING - 8
-        if length > d.n - 1:
-            length = d.n - 1
+        room = RING - (d.n - i_peak)  # the peak is confirmed some samples late
+        if length > room:
+            length = room
+        if length > i_peak + 1:
+            length = i_peak + 1
         # gait
         start = i_prev if i_prev >= 0 else i_peak - 40
         lowest = 0

@@ -43,11 +43,11 @@ class Session:
         self.falls = FallDetector(period)
 
     def sample(self, t_ms, ax, ay, az, gx, gy, gz):
-        """One IMU sample at session time ``t_ms`` (ints; gyro may be None)."""
+        """One IMU sample at session time ``t_ms`` (ints; the gyro, possibly None, is unused)."""
         self.now_ms = t_ms
         coach = self._coach
         if self.guard.check(t_ms, ax, ay, az):
-            self.detector.feed(t_ms, ax, ay, az, gx, gy, gz)
+            self.detector.feed(t_ms, ax, ay, az)
             t_fall = self.falls.feed(t_ms, ax, ay, az)
             if t_fall >= 0:
                 self._emit(events.fall_at(t_fall, t_ms))

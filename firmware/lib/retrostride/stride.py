@@ -1,24 +1,24 @@
 """Streaming step detection for a waist-worn IMU in any mounting.
 
 Per sample (integer only, no allocation): gravity is tracked by a slow
-low-pass of the acceleration; the sample is split into its vertical specific
-force (along gravity) and its horizontal magnitude; the vertical part, lightly
-smoothed, goes into ring buffers. A step is a peak of vertical acceleration
+low-pass of the acceleration; the sample's specific force along it, lightly
+smoothed, goes into a ring buffer. A step is a peak of vertical acceleration
 that rises above an adaptive threshold, after the signal has fallen back since
 the previous step, no sooner than a cadence-dependent refractory time. The
 threshold follows the typical peak of recent steps and sinks while no step
 comes (a turn or a walk after a hard run is softer); the rhythm ignores the
 length of a pause, which would otherwise lock the refractory time onto every
-other step. Its
-contact time is the steepest rise before the peak (heel or forefoot strike).
+other step. A step is dated by its highest peak; the classifier adds the
+offset of the foot contact, which depends on the direction.
 
 Isolated bumps are not steps: the first peak of a bout is held until a
 second one arrives in a plausible rhythm, so standing, fidgeting and single
 knocks are rejected. Each accepted step is handed, with the index range of the
 stride that ends at it, to a classifier (``retrostride.gait``) that reads the
-same ring buffers.
+same ring buffers. Only the accelerometer is used, so boards without a
+gyroscope behave the same.
 
-Units: acceleration mm/s^2, angular rate mrad/s, time ms, all ints.
+Units: acceleration mm/s^2, time ms, all ints.
 """
 
 try:
@@ -31,12 +31,12 @@ from array import array
 
 from retrostride.isqrt import isqrt
 
-RING = const(256)  # samples kept: 2.56 s at 100 Hz, more than one slow stride
-MASK = const(255)
+RING = const(512)  # samples kept: 2.56 s at 200 Hz, more than one slow stride
+MASK = const(511)
 UNIT = const(10)  # unit gravity vector scaled by 2**UNIT
 _CLAMP = const(156000)  # +-16 g: keeps every product a small int
 _LP_SHIFT = const(6)  # gravity low-pass: time constant 64 samples
-_NORM_EVERY = const(8)  # re-normalise gravity every 8 samples
+_NORM_EVERY = const(8)  # re-normalise gravity (and check for quiet) every 8 samples
 _SMOOTH_MS = const(40)  # moving average of the vertical signal
 _SMOOTH_MAX = const(8)  # samples, at 200 Hz
 _MIN_PEAK = const(1200)  # mm/s^2 above gravity: below this nothing is a step
@@ -63,8 +63,6 @@ class StepDetector:
         # ring buffers shared with the classifier
         self.t = array("i", bytes(4 * RING))
         self.vert = array("i", bytes(4 * RING))  # smoothed vertical, mm/s^2 minus g
-        self.horiz = array("i", bytes(4 * RING))  # horizontal magnitude^2 / 256
-        self.gyro = array("i", bytes(4 * RING))  # |rate|, mrad/s (L1 norm)
         sm = _SMOOTH_MS // period_ms if period_ms > 0 else 4
         self._smooth = 1 if sm < 1 else (_SMOOTH_MAX if sm > _SMOOTH_MAX else sm)
         self._raw = array("i", bytes(4 * _SMOOTH_MAX))
@@ -84,8 +82,8 @@ class StepDetector:
         self._held_t = -1
         self._decay_t = -1  # when the typical peak was last lowered
 
-    def feed(self, t_ms, ax, ay, az, gx, gy, gz):
-        """One sample (ints; gyro may be None). Returns nothing; steps go to on_step."""
+    def feed(self, t_ms, ax, ay, az):
+        """One accelerometer sample (ints). Returns nothing; steps go to on_step."""
         ax = _CLAMP if ax > _CLAMP else (-_CLAMP if ax < -_CLAMP else ax)
         ay = _CLAMP if ay > _CLAMP else (-_CLAMP if ay < -_CLAMP else ay)
         az = _CLAMP if az > _CLAMP else (-_CLAMP if az < -_CLAMP else az)
@@ -104,22 +102,12 @@ class StepDetector:
                 self._normalise()
         u = self.u
         along = (ax * u[0] + ay * u[1] + az * u[2]) >> UNIT
-        hx = (ax - ((along * u[0]) >> UNIT)) >> 4
-        hy = (ay - ((along * u[1]) >> UNIT)) >> 4
-        hz = (az - ((along * u[2]) >> UNIT)) >> 4
         k = n % self._smooth
         self._raw_sum += along - self.g_mm - self._raw[k]
         self._raw[k] = along - self.g_mm
         i = n & MASK
         self.t[i] = t_ms
         self.vert[i] = self._raw_sum // self._smooth
-        self.horiz[i] = hx * hx + hy * hy + hz * hz
-        if gx is None:
-            self.gyro[i] = 0
-        else:
-            self.gyro[i] = (gx if gx > 0 else -gx) + (gy if gy > 0 else -gy) + (
-                gz if gz > 0 else -gz
-            )
         self.n = n + 1
         self._detect(n, t_ms)
 
@@ -139,14 +127,8 @@ class StepDetector:
 
     def _detect(self, n, t_ms):
         v = self.vert[n & MASK]
-        # steps that stopped coming may have gone soft (a turn, slowing
-        # down, a run turning into a walk): lower the bar once per quiet
-        # period so they are found again
-        quiet = self._interval + (self._interval >> 1) if self._interval else _QUIET_MS
-        ref = self._last_t if self._last_t > self._decay_t else self._decay_t
-        if t_ms - ref > quiet and self._typical > _TYPICAL_FLOOR:
-            self._decay_t = t_ms
-            self._typical -= self._typical >> _DECAY_SHIFT
+        if n & (_NORM_EVERY - 1) == 0:  # often enough, and a fraction of the cost
+            self._sink(t_ms)
         if not self._armed:
             if v < (self._typical >> 3):
                 self._armed = True
@@ -167,6 +149,15 @@ class StepDetector:
         self._peak_val = 0
         self._armed = False
         self._accept(peak_i, peak_v)
+
+    def _sink(self, t_ms):
+        """Steps that stopped coming may have gone soft (a turn, slowing down,
+        a run turning into a walk): lower the bar once per quiet period."""
+        quiet = self._interval + (self._interval >> 1) if self._interval else _QUIET_MS
+        ref = self._last_t if self._last_t > self._decay_t else self._decay_t
+        if t_ms - ref > quiet and self._typical > _TYPICAL_FLOOR:
+            self._decay_t = t_ms
+            self._typical -= self._typical >> _DECAY_SHIFT
 
     def _refractory_ms(self):
         if self._interval:
