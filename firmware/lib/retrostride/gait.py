@@ -44,6 +44,7 @@ N = const(32)  # points per resampled stride
 _FLIGHT_MM = const(-5500)  # vertical below -0.56 g: near free fall
 _RUN_CADENCE = const(150)
 _FIRST_WINDOW_MS = const(1000)  # when a bout's first step has no rhythm yet
+_LEAD_MS = const(10)  # the stride window ends this long after its step's peak
 _FORGET_MS = const(10000)  # a pause longer than this starts the direction afresh
 _SHIFT_STEP = const(2)  # circular shifts tried: every other point
 _FREE_STEPS = const(3)  # no hysteresis before the 4th step of a bout
@@ -61,6 +62,10 @@ class GaitClassifier:
         self._dir = UNKNOWN
         self._count = 0  # steps in this bout
         self._last_t = -1  # peak time of the last step classified
+        # the stride window ends 10 ms after the peak at any sample rate: the
+        # template was fitted at 100 Hz, where that is one sample, and the
+        # score depends on where the grid falls relative to the peak
+        self._lead = (_LEAD_MS + (detector.period_ms >> 1)) // detector.period_ms
         self.shift_f = 0  # best circular shift against the forward template
         self.shift_b = 0  # ... against the reversed template
         self.shift_ms = 0  # contact time minus the detector's peak time, ms
@@ -166,7 +171,7 @@ class GaitClassifier:
         gait = RUN if lowest < _FLIGHT_MM or cadence >= _RUN_CADENCE + 30 else WALK
         # direction
         tf = self._tr if gait == RUN else self._tw
-        score = self.match(tf) if self.stride_vector(i_peak + 1, length) else 0
+        score = self.match(tf) if self.stride_vector(i_peak + self._lead, length) else 0
         self.score = score
         vote = self._vote - (self._vote >> gait_model.LEAK_SHIFT) + score
         self._vote = vote

@@ -18,7 +18,8 @@ stride that ends at it, to a classifier (``retrostride.gait``) that reads the
 same ring buffers. Only the accelerometer is used, so boards without a
 gyroscope behave the same.
 
-Units: acceleration mm/s^2, time ms, all ints.
+Units: acceleration mm/s^2, time ms, all ints. Time constants are in ms and
+converted to samples at the session's rate (50-200 Hz behave alike).
 """
 
 try:
@@ -35,7 +36,7 @@ RING = const(512)  # samples kept: 2.56 s at 200 Hz, more than one slow stride
 MASK = const(511)
 UNIT = const(10)  # unit gravity vector scaled by 2**UNIT
 _CLAMP = const(156000)  # +-16 g: keeps every product a small int
-_LP_SHIFT = const(6)  # gravity low-pass: time constant 64 samples
+_LP_MS = const(640)  # gravity low-pass time constant (rounded to a power of two samples)
 _NORM_EVERY = const(8)  # re-normalise gravity (and check for quiet) every 8 samples
 _SMOOTH_MS = const(40)  # moving average of the vertical signal
 _SMOOTH_MAX = const(8)  # samples, at 200 Hz
@@ -68,7 +69,11 @@ class StepDetector:
         self._raw = array("i", bytes(4 * _SMOOTH_MAX))
         self._raw_sum = 0
         self.n = 0  # samples seen
-        self._g = array("i", (0, 0, 0))  # gravity low-pass, x 2**_LP_SHIFT
+        lp = 0  # 2**lp samples: about _LP_MS whatever the rate
+        while period_ms > 0 and (2 << lp) * period_ms <= _LP_MS + (_LP_MS >> 1):
+            lp += 1
+        self._lp = lp
+        self._g = array("i", (0, 0, 0))  # gravity low-pass, x 2**lp
         self.u = array("i", (0, 0, 1 << UNIT))  # unit vertical, x 2**UNIT
         self.g_mm = 9810
         self._peak_val = 0
@@ -90,14 +95,15 @@ class StepDetector:
         g = self._g
         n = self.n
         if n == 0:
-            g[0] = ax << _LP_SHIFT
-            g[1] = ay << _LP_SHIFT
-            g[2] = az << _LP_SHIFT
+            g[0] = ax << self._lp
+            g[1] = ay << self._lp
+            g[2] = az << self._lp
             self._normalise()
         else:
-            g[0] += ax - (g[0] >> _LP_SHIFT)
-            g[1] += ay - (g[1] >> _LP_SHIFT)
-            g[2] += az - (g[2] >> _LP_SHIFT)
+            lp = self._lp
+            g[0] += ax - (g[0] >> lp)
+            g[1] += ay - (g[1] >> lp)
+            g[2] += az - (g[2] >> lp)
             if n % _NORM_EVERY == 0:
                 self._normalise()
         u = self.u
@@ -113,9 +119,10 @@ class StepDetector:
 
     def _normalise(self):
         g = self._g
-        x = g[0] >> (_LP_SHIFT + 3)
-        y = g[1] >> (_LP_SHIFT + 3)
-        z = g[2] >> (_LP_SHIFT + 3)
+        lp = self._lp + 3
+        x = g[0] >> lp
+        y = g[1] >> lp
+        z = g[2] >> lp
         norm = isqrt(x * x + y * y + z * z)
         if norm < 200:  # under ~0.16 g: free fall or no data; keep the old vertical
             return
