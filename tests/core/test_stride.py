@@ -104,3 +104,24 @@ def test_soft_steps_after_hard_ones_are_found() -> None:
     found = contacts(run + soft)
     walking = [t for t in found if t > 10_000]
     assert len(walking) >= 12 * 110 / 60 - 4, (len(walking), walking[:4])
+
+
+def test_a_bout_that_starts_over_a_missed_step_finds_its_rhythm() -> None:
+    """Standing, a soft first step, a step too soft to see, then a hard run at 190 spm.
+
+    The bout's first interval spans the unseen step (two intervals): the
+    refractory time learnt from it was longer than a step, and only every
+    other step of the run was found. A peak as strong as a step about half an
+    interval on now re-learns the rhythm.
+    """
+    step = 100 * 60 / 190  # samples per step; step m peaks at sample m * step
+    samples = [(k * 10, 0, 0, G, None, None, None) for k in range(200)]
+    for k, s in enumerate(walk(12, 190, amp=15000)):
+        if k < 0.5 * step or 1.5 * step <= k < 2.5 * step:  # before step 1, step 2
+            s = (s[0], 0, 0, G, None, None, None)
+        elif k < 1.5 * step:  # step 1 at a fifth of the strength
+            s = (s[0], s[1] // 5, s[2] // 5, G + (s[3] - G) // 5, None, None, None)
+        samples.append((2000 + s[0], *s[1:]))
+    late = [t for t in contacts(samples) if t > 4000]
+    assert len(late) >= 10 * 190 / 60 - 2, len(late)
+    assert all(abs(b - a - 316) <= 30 for a, b in itertools.pairwise(late)), late[:6]

@@ -140,3 +140,20 @@ def test_soft_steps_after_hard_ones_are_found():
     buf = joined(walk(10, 190, False, UPRIGHT, amp=15000), walk(12, 110, False, UPRIGHT, amp=2500))
     walking = [e for e in run(buf) if e["t_ms"] > 10000]
     assert len(walking) >= 18, len(walking)
+
+
+def test_a_bout_that_starts_over_a_missed_step_finds_its_rhythm():
+    """As tests/core/test_stride.py: soft step, unseen step, then a hard run at 190 spm."""
+    fast = walk(12, 190, False, UPRIGHT, amp=15000)
+    step = 100 * 60 / 190
+    for k in range(len(fast) // 4):
+        j = 4 * k
+        if k < 0.5 * step or 1.5 * step <= k < 2.5 * step:
+            fast[j + 1], fast[j + 2], fast[j + 3] = 0, 0, G
+        elif k < 1.5 * step:
+            fast[j + 1], fast[j + 2] = fast[j + 1] // 5, fast[j + 2] // 5
+            fast[j + 3] = G + (fast[j + 3] - G) // 5
+    late = [e["t_ms"] for e in run(joined(200, fast)) if e["t_ms"] > 4000]
+    assert len(late) >= 29, len(late)
+    for k in range(1, len(late)):
+        assert abs(late[k] - late[k - 1] - 316) <= 30, late[k - 1 : k + 1]

@@ -180,7 +180,15 @@ class StepDetector:
         if self._last_i >= 0:
             gap = t_peak - self._last_t
             if gap < self._refractory_ms():
-                return  # a bounce inside the same step
+                if (
+                    gap < _MIN_STEP_MS
+                    or 20 * gap < 9 * self._interval
+                    or peak_v < self._typical - (self._typical >> 2)
+                ):
+                    return  # a bounce inside the same step
+                # as strong as a step, about half a step interval on: the
+                # rhythm was learnt over a missed step and is twice too slow
+                self._interval = gap
             if gap <= _MAX_STEP_MS:
                 self._typical += (peak_v - self._typical) >> 2
                 if self._interval:
