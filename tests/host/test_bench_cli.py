@@ -18,7 +18,11 @@ def test_bench_measures_a_simulated_run_with_the_coach(capsys: pytest.CaptureFix
     assert got["alloc_bytes_per_sample"] == 0
     assert 0 < got["heap_core_bytes"] < 64 * 1024
     assert got["wasm_instructions_per_sample"] > 10_000
+    assert got["wasm_instructions_per_collection"] > got["wasm_instructions_per_sample"]
     assert 0 < got["esp32_duty_estimate"] < 0.05
+    # the duty is the samples of one second plus the one collection a second the app runs
+    per_second = 100 * got["esp32_us_per_sample_estimate"] + got["esp32_us_per_collection_estimate"]
+    assert abs(got["esp32_duty_estimate"] - per_second / 1e6) < 1e-3
     assert "WebAssembly instructions" in got["cost_unit"]
     assert got["app_heap_peak_bytes"] >= got["app_heap_live_bytes"] > 0
 
