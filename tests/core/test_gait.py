@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrostride import gait, gait_model
+from retrostride.coach import Coach
 from retrostride.session import Session
 
 RATE = 100
@@ -198,3 +199,26 @@ def test_a_long_pause_starts_afresh() -> None:
     after = calls_after(12)
     assert len(after) >= 12
     assert set(after[1:]) == {"forward"}, after  # the first call is a guess (see above)
+
+
+def test_a_new_interval_of_the_plan_does_not_inherit_the_old_direction() -> None:
+    """Forward, the plan switches to backward, a 2 s stop to turn round, backward.
+
+    Without a plan the stop is a pause like any other and the first steps
+    after it keep the old direction; with the plan asking for a change, the
+    steps decide afresh.
+    """
+    plan = {"version": 1, "name": "switch", "blocks": [
+        {"kind": "forward", "seconds": 12}, {"kind": "backward", "seconds": 60}]}  # fmt: skip
+    fwd = walk(12.5, 110)  # half a second into the backward interval before stopping
+    rest = [(12_500 + s[0], *s[1:]) for s in standing(2)]
+    back = [(14_500 + s[0], *s[1:]) for s in walk(8, 110, backward=True)]
+    out: list[dict[str, object]] = []
+    session = Session(RATE, out.append, Coach(plan, out.append))
+    for smp in fwd + rest + back:
+        session.sample(*smp)
+    coached = [e["direction"] for e in out if e["type"] == "step" and e["t_ms"] > 14_500]  # type: ignore[operator]
+    plain = [e["direction"] for e in decisions(fwd + rest + back) if e["t_ms"] > 14_500]  # type: ignore[operator]
+    assert plain[:4] == ["forward"] * 4, plain  # carried over the stop
+    # a bout's first calls see mostly standing; from the third on, the strides decide
+    assert set(coached[2:]) == {"backward"}, coached

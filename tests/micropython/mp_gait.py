@@ -157,3 +157,21 @@ def test_a_bout_that_starts_over_a_missed_step_finds_its_rhythm():
     assert len(late) >= 29, len(late)
     for k in range(1, len(late)):
         assert abs(late[k] - late[k - 1] - 316) <= 30, late[k - 1 : k + 1]
+
+
+def test_a_new_interval_of_the_plan_does_not_inherit_the_old_direction():
+    """As tests/core/test_gait.py: forward, the plan switches, a 2 s stop, backward."""
+    from retrostride.coach import Coach
+
+    plan = {"version": 1, "name": "switch", "blocks": [
+        {"kind": "forward", "seconds": 12}, {"kind": "backward", "seconds": 60}]}  # fmt: skip
+    buf = joined(walk(12.5, 110, False, UPRIGHT), 200, walk(8, 110, True, UPRIGHT))
+    out = []
+    s = Session(100, out.append, Coach(plan, out.append))
+    for k in range(len(buf) // 4):
+        j = 4 * k
+        s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], None, None, None)
+    coached = [e["direction"] for e in out if e["type"] == "step" and e["t_ms"] > 14500]
+    plain = [e["direction"] for e in run(buf) if e["t_ms"] > 14500]
+    assert plain[:4] == ["forward"] * 4, plain
+    assert len(coached) >= 10 and "forward" not in coached[2:], coached

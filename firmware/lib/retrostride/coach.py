@@ -64,6 +64,7 @@ class Coach:
     def __init__(self, plan_obj, emit, cap_s=None, cap_steps=None, origin=0):
         self.name = plan_obj["name"]
         self._emit = emit
+        self.on_interval = None  # called as each interval starts (the session wires it)
         self._origin = origin
         flat = plan.flatten(plan_obj)
         ext = plan.extensions(plan_obj)
@@ -238,6 +239,8 @@ class Coach:
             self._emit(events.buzz(t, "session_end"))
             return
         self._interval_t = now
+        if self.on_interval is not None:
+            self.on_interval()
         self._recent_n = 0
         for j in range(_WINDOW):
             self._recent[j] = 0

@@ -62,6 +62,7 @@ class GaitClassifier:
         self._dir = UNKNOWN
         self._count = 0  # steps in this bout
         self._last_t = -1  # peak time of the last step classified
+        self._fresh = False  # a plan's interval started since the last bout began
         # the stride window ends 10 ms after the peak at any sample rate: the
         # template was fitted at 100 Hz, where that is one sample, and the
         # score depends on where the grid falls relative to the peak
@@ -70,6 +71,17 @@ class GaitClassifier:
         self.shift_b = 0  # ... against the reversed template
         self.shift_ms = 0  # contact time minus the detector's peak time, ms
         self.score = 0  # last stride's score: > 0 forward-like, < 0 backward-like
+
+    def new_interval(self):
+        """A plan's interval starts: the old direction is no longer the best guess.
+
+        The evidence restarts and the next strides decide alone, as at a
+        bout's start; the next bout (after the runner stops to turn round,
+        perhaps a few steps later) does not inherit the old direction.
+        """
+        self._vote = 0
+        self._count = 0
+        self._fresh = True
 
     def stride_vector(self, i_end, length):
         """Resample the ``length`` samples before ``i_end`` into ``self.vec``.
@@ -146,11 +158,12 @@ class GaitClassifier:
             # a new bout: after a short pause (a U-turn, a stumble, a drink)
             # the runner most likely goes on the way they went, so the old
             # evidence stays, halved; after a long one it is forgotten
-            if self._last_t < 0 or t_peak - self._last_t > _FORGET_MS:
+            if self._fresh or self._last_t < 0 or t_peak - self._last_t > _FORGET_MS:
                 self._vote = 0
                 self._dir = UNKNOWN
             else:
                 self._vote >>= 1
+            self._fresh = False
             self._count = 0
             length = _FIRST_WINDOW_MS // d.period_ms
         self._last_t = t_peak

@@ -41,6 +41,10 @@ class Session:
         self.detector = StepDetector(period, self._on_step)
         self.classifier = GaitClassifier(self.detector)
         self.falls = FallDetector(period)
+        if coach is not None:
+            # the runner is asked to change direction: the classifier stops
+            # carrying the old direction over the pause of turning round
+            coach.on_interval = self.classifier.new_interval
 
     def sample(self, t_ms, ax, ay, az, gx, gy, gz):
         """One IMU sample at session time ``t_ms`` (ints; the gyro, possibly None, is unused)."""
