@@ -22,6 +22,8 @@ of heading) does not change it. Scores are pooled over the bout with a leaky
 sum, and the direction only changes when the pooled evidence for the other
 direction passes a hysteresis margin, so each step is decided at its own
 detection (within one step of contact) yet single odd strides do not flip it.
+Over a stop of up to 10 s (a U-turn, a stumble) the evidence carries on,
+halved, unless the plan has started a new interval meanwhile.
 """
 
 try:
@@ -66,7 +68,8 @@ class GaitClassifier:
         # the stride window ends 10 ms after the peak at any sample rate: the
         # template was fitted at 100 Hz, where that is one sample, and the
         # score depends on where the grid falls relative to the peak
-        self._lead = (_LEAD_MS + (detector.period_ms >> 1)) // detector.period_ms
+        period = detector.period_ms if detector.period_ms > 0 else 1
+        self._lead = (_LEAD_MS + (period >> 1)) // period
         self.shift_f = 0  # best circular shift against the forward template
         self.shift_b = 0  # ... against the reversed template
         self.shift_ms = 0  # contact time minus the detector's peak time, ms

@@ -8,7 +8,8 @@ the previous step, no sooner than a cadence-dependent refractory time. The
 threshold follows the typical peak of recent steps and sinks while no step
 comes (a turn or a walk after a hard run is softer); the rhythm ignores the
 length of a pause, which would otherwise lock the refractory time onto every
-other step. A step is dated by its highest peak; the classifier adds the
+other step, and is re-learnt when a full-strength peak comes half an interval
+early. A step is dated by its highest peak; the classifier adds the
 offset of the foot contact, which depends on the direction.
 
 Isolated bumps are not steps: the first peak of a bout is held until a
