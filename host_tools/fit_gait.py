@@ -187,6 +187,15 @@ def run_shift(traces: Sequence[Trace], direction: str) -> int:
     return int(statistics.median(offsets)) if offsets else 0
 
 
+def _settle_run_shifts(values: dict[str, Any], runs: Sequence[Trace]) -> None:
+    """Fit the running contact shifts into ``values`` (and the model): the shift
+    decides which steps match, so it is settled over two rounds."""
+    for _ in range(2 if runs else 0):
+        values["SHIFT_RUN_FORWARD_MS"] = run_shift(runs, "forward")
+        values["SHIFT_RUN_BACKWARD_MS"] = run_shift(runs, "backward")
+        _apply(values)
+
+
 def subject_traces(subjects: Sequence[int], data: Path = DATA) -> list[Trace]:
     paths = [p for s in subjects for p in sorted(data.glob(f"{s}-*.csv"))]
     return [load(p) for p in paths]
@@ -207,30 +216,34 @@ def fit(
     }
     _apply(values)
     values["TEMPLATE"] = template(strides(fwd))
+    values["TEMPLATE_RUN"] = values["TEMPLATE"]
     _apply(values)
     values["SHIFT_FORWARD_MS"] = -int(statistics.median(contact_offsets(fwd)))
     values["SHIFT_BACKWARD_MS"] = -int(statistics.median(contact_offsets(rev)))
+    values["SHIFT_RUN_FORWARD_MS"] = values["SHIFT_FORWARD_MS"]
+    values["SHIFT_RUN_BACKWARD_MS"] = values["SHIFT_BACKWARD_MS"]
     _apply(values)
+    runs = [load(p) for p in run_paths]
+    _settle_run_shifts(values, runs)
     best: tuple[float, int, int] | None = None
     for leak in (1, 2, 3, 4):
         for hyst in (0, 200, 400, 800, 1600):
+            # the pooling serves walking and running alike: both choose it
             _apply({"LEAK_SHIFT": leak, "HYSTERESIS": hyst})
             f, r = evaluate(fwd, _LOOSE_MS), evaluate(rev, _LOOSE_MS)
             acc = (f["direction_recall"]["forward"] + r["direction_recall"]["backward"]) / 2
+            run_acc = (evaluate(runs)["direction_balanced_accuracy"] or 0.0) if runs else acc
             turn = f["turn_false_backward_rate"] or 0.0
-            goal = acc - 2 * max(0.0, turn - 0.02)
-            print(f"leak {leak} hysteresis {hyst}: balanced {acc:.4f} turn {turn:.4f}")
+            goal = (acc + run_acc) / 2 - 2 * max(0.0, turn - 0.02)
+            print(f"leak {leak} hysteresis {hyst}: walking {acc:.4f} running {run_acc:.4f} "
+                  f"turn {turn:.4f}")  # fmt: skip
             if best is None or goal > best[0]:
                 best = (goal, leak, hyst)
     assert best is not None
     values["LEAK_SHIFT"], values["HYSTERESIS"] = best[1], best[2]
     values["CONFIDENT"] = 2 * best[2] if best[2] else 800
     _apply(values)
-    values["TEMPLATE_RUN"] = values["TEMPLATE"]
-    values["SHIFT_RUN_FORWARD_MS"] = values["SHIFT_FORWARD_MS"]
-    values["SHIFT_RUN_BACKWARD_MS"] = values["SHIFT_BACKWARD_MS"]
-    if run_paths:
-        runs = [load(p) for p in run_paths]
+    if runs:
         values["FITTED_ON"] += "; running: " + ", ".join(p.name for p in run_paths)
         # a running template of its own, or the walking one: whichever the
         # training runs say separates directions better
@@ -238,10 +251,7 @@ def fit(
         for tpl in (values["TEMPLATE"], template(strides(runs, "run_forward"))):
             trial = dict(values, TEMPLATE_RUN=tpl)
             _apply(trial)
-            for _ in range(2):  # the shift decides which steps match, so settle it
-                trial["SHIFT_RUN_FORWARD_MS"] = run_shift(runs, "forward")
-                trial["SHIFT_RUN_BACKWARD_MS"] = run_shift(runs, "backward")
-                _apply(trial)
+            _settle_run_shifts(trial, runs)
             f = evaluate(runs)
             print(f"running (training traces), {'own' if best_run else 'walking'} template: {f}")
             goal = f["direction_balanced_accuracy"] or 0.0

@@ -172,41 +172,35 @@ def test_running_with_flight_is_run() -> None:
     assert out and all(e["gait"] == "run" for e in out[3:])
 
 
-def calls_after(pause_s: float) -> list[str]:
-    """Directions of forward steps after backward walking and a pause of ``pause_s``."""
-    back = walk(10, 110, backward=True)
+def calls_after(pause_s: float, before: str) -> list[str]:
+    """Directions of forward steps after walking ``before`` and a pause of ``pause_s``."""
+    first = walk(10, 110, backward=before == "backward")
     rest = [(10_000 + s[0], *s[1:]) for s in standing(pause_s)]
     t0 = 10_000 + int(pause_s * 1000)
     fwd = [(t0 + s[0], *s[1:]) for s in walk(8, 110)]
-    return [str(e["direction"]) for e in decisions(back + rest + fwd) if e["t_ms"] > t0]  # type: ignore[operator]
+    return [str(e["direction"]) for e in decisions(first + rest + fwd) if e["t_ms"] > t0]  # type: ignore[operator]
 
 
-def test_a_short_pause_keeps_the_direction_until_the_steps_say_otherwise() -> None:
-    """After a 2 s stop (a U-turn, a stumble) the runner most likely goes on backward.
+def test_the_first_steps_after_a_short_stop_keep_the_direction() -> None:
+    """A bout's first two steps have mostly the stop before them in their window.
 
-    The first steps after it are called backward, not guessed from one stride;
-    when they are in fact forward, the evidence wins within a few steps.
+    After a 2 s stop (a U-turn, a stumble) they keep the old direction, after
+    12 s they are unknown; from the third step on the strides decide.
     """
-    after = calls_after(2)
+    after = calls_after(2, "forward")
     assert len(after) >= 12
-    # (a bout's very first call sees mostly standing and is a guess either way)
-    assert after[1:3] == ["backward", "backward"], after
-    assert "backward" not in after[5:], after
-
-
-def test_a_long_pause_starts_afresh() -> None:
-    """After 12 s standing the old bout's direction no longer counts."""
-    after = calls_after(12)
-    assert len(after) >= 12
-    assert set(after[1:]) == {"forward"}, after  # the first call is a guess (see above)
+    assert set(after) == {"forward"}, after
+    turned = calls_after(2, "backward")  # (its first step is dated backward, before t0)
+    assert turned[0] == "backward" and set(turned[1:]) == {"forward"}, turned
+    long = calls_after(12, "forward")
+    assert long[:2] == ["unknown"] * 2 and set(long[2:]) == {"forward"}, long
 
 
 def test_a_new_interval_of_the_plan_does_not_inherit_the_old_direction() -> None:
     """Forward, the plan switches to backward, a 2 s stop to turn round, backward.
 
-    Without a plan the stop is a pause like any other and the first steps
-    after it keep the old direction; with the plan asking for a change, the
-    steps decide afresh.
+    Without a plan the stop is a pause like any other and the first steps after
+    it keep the old direction; with the plan asking for a change they are unknown.
     """
     plan = {"version": 1, "name": "switch", "blocks": [
         {"kind": "forward", "seconds": 12}, {"kind": "backward", "seconds": 60}]}  # fmt: skip
@@ -219,6 +213,6 @@ def test_a_new_interval_of_the_plan_does_not_inherit_the_old_direction() -> None
         session.sample(*smp)
     coached = [e["direction"] for e in out if e["type"] == "step" and e["t_ms"] > 14_500]  # type: ignore[operator]
     plain = [e["direction"] for e in decisions(fwd + rest + back) if e["t_ms"] > 14_500]  # type: ignore[operator]
-    assert plain[:4] == ["forward"] * 4, plain  # carried over the stop
-    # a bout's first calls see mostly standing; from the third on, the strides decide
-    assert set(coached[2:]) == {"backward"}, coached
+    assert plain[:2] == ["forward"] * 2, plain
+    assert coached[:2] == ["unknown"] * 2, coached
+    assert set(coached[2:]) == set(plain[2:]) == {"backward"}, (coached, plain)

@@ -126,13 +126,19 @@ def test_a_pause_inside_a_run_does_not_halve_the_cadence():
         assert abs(after[k] - after[k - 1] - 300) <= 30, after[k - 1 : k + 1]
 
 
-def test_a_short_pause_keeps_the_direction_until_the_steps_say_otherwise():
-    """As tests/core/test_gait.py: backward, 2 s standing, then forward."""
-    buf = joined(walk(10, 110, True, UPRIGHT), 200, walk(8, 110, False, UPRIGHT))
-    after = [e["direction"] for e in run(buf) if e["t_ms"] > 12000]
-    assert len(after) >= 12, len(after)
-    assert after[1:3] == ["backward", "backward"], after
-    assert "backward" not in after[5:], after
+def test_the_first_steps_after_a_short_stop_keep_the_direction():
+    """As tests/core/test_gait.py: a 2 s stop keeps the direction, 12 s makes it unknown."""
+
+    def after(stop_samples):
+        buf = joined(walk(10, 110, False, UPRIGHT), stop_samples, walk(8, 110, False, UPRIGHT))
+        t0 = 10000 + 10 * stop_samples
+        return [e["direction"] for e in run(buf) if e["t_ms"] > t0]
+
+    kept = after(200)
+    assert len(kept) >= 12 and "backward" not in kept and "unknown" not in kept, kept
+    long = after(1200)
+    assert long[:2] == ["unknown", "unknown"], long
+    assert "backward" not in long and "unknown" not in long[2:], long
 
 
 def test_soft_steps_after_hard_ones_are_found():
@@ -173,5 +179,6 @@ def test_a_new_interval_of_the_plan_does_not_inherit_the_old_direction():
         s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], None, None, None)
     coached = [e["direction"] for e in out if e["type"] == "step" and e["t_ms"] > 14500]
     plain = [e["direction"] for e in run(buf) if e["t_ms"] > 14500]
-    assert plain[:4] == ["forward"] * 4, plain
+    assert plain[:2] == ["forward", "forward"], plain
+    assert coached[:2] == ["unknown", "unknown"], coached
     assert len(coached) >= 10 and "forward" not in coached[2:], coached

@@ -22,8 +22,10 @@ of heading) does not change it. Scores are pooled over the bout with a leaky
 sum, and the direction only changes when the pooled evidence for the other
 direction passes a hysteresis margin, so each step is decided at its own
 detection (within one step of contact) yet single odd strides do not flip it.
-Over a stop of up to 10 s (a U-turn, a stumble) the evidence carries on,
-halved, unless the plan has started a new interval meanwhile.
+A bout's first two steps add no evidence (their windows are mostly the stop
+before it): they keep the direction of a bout that ended less than 10 s
+before (a U-turn, a stumble), unless the plan has started a new interval
+since, and are unknown otherwise.
 """
 
 try:
@@ -50,6 +52,7 @@ _LEAD_MS = const(10)  # the stride window ends this long after its step's peak
 _FORGET_MS = const(10000)  # a pause longer than this starts the direction afresh
 _SHIFT_STEP = const(2)  # circular shifts tried: every other point
 _FREE_STEPS = const(3)  # no hysteresis before the 4th step of a bout
+_BLIND_STEPS = const(2)  # a bout's first steps: their stride window is mostly the stop
 
 
 class GaitClassifier:
@@ -78,9 +81,9 @@ class GaitClassifier:
     def new_interval(self):
         """A plan's interval starts: the old direction is no longer the best guess.
 
-        The evidence restarts and the next strides decide alone, as at a
-        bout's start; the next bout (after the runner stops to turn round,
-        perhaps a few steps later) does not inherit the old direction.
+        The evidence restarts and the next strides decide alone; the next bout
+        (after the runner stops to turn round, perhaps a few steps later) does
+        not keep the old direction for its first steps.
         """
         self._vote = 0
         self._count = 0
@@ -158,14 +161,14 @@ class GaitClassifier:
         if i_prev >= 0:
             length = 2 * (i_peak - i_prev)
         else:
-            # a new bout: after a short pause (a U-turn, a stumble, a drink)
-            # the runner most likely goes on the way they went, so the old
-            # evidence stays, halved; after a long one it is forgotten
+            # a new bout: the evidence starts afresh, and the first steps'
+            # windows are mostly the stop before it, no evidence at all. They
+            # keep the old direction after a short stop (a U-turn, a
+            # stumble), and are unknown after a long one or when a plan's new
+            # interval asked for a change
             if self._fresh or self._last_t < 0 or t_peak - self._last_t > _FORGET_MS:
-                self._vote = 0
                 self._dir = UNKNOWN
-            else:
-                self._vote >>= 1
+            self._vote = 0
             self._fresh = False
             self._count = 0
             length = _FIRST_WINDOW_MS // d.period_ms
@@ -189,19 +192,21 @@ class GaitClassifier:
         tf = self._tr if gait == RUN else self._tw
         score = self.match(tf) if self.stride_vector(i_peak + self._lead, length) else 0
         self.score = score
-        vote = self._vote - (self._vote >> gait_model.LEAK_SHIFT) + score
-        self._vote = vote
-        h = gait_model.HYSTERESIS
         self._count += 1
-        if self._count <= _FREE_STEPS or self._dir == UNKNOWN:
-            if vote != 0:  # a bout's first strides: the evidence alone decides
-                self._dir = FORWARD if vote > 0 else BACKWARD
-        elif self._dir == FORWARD and vote < -h:
-            self._dir = BACKWARD
-            self._vote = vote = -h
-        elif self._dir == BACKWARD and vote > h:
-            self._dir = FORWARD
-            self._vote = vote = h
+        vote = self._vote
+        if self._count > _BLIND_STEPS:  # earlier windows reach back into the stop
+            vote = vote - (vote >> gait_model.LEAK_SHIFT) + score
+            self._vote = vote
+            h = gait_model.HYSTERESIS
+            if self._count <= _FREE_STEPS or self._dir == UNKNOWN:
+                if vote != 0:  # a bout's first strides: the evidence alone decides
+                    self._dir = FORWARD if vote > 0 else BACKWARD
+            elif self._dir == FORWARD and vote < -h:
+                self._dir = BACKWARD
+                self._vote = vote = -h
+            elif self._dir == BACKWARD and vote > h:
+                self._dir = FORWARD
+                self._vote = vote = h
         if self._dir == FORWARD and vote > 0:
             margin = vote
         elif self._dir == BACKWARD and vote < 0:
