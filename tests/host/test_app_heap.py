@@ -15,7 +15,8 @@ def test_app_heap_figures_are_measured_and_plausible():
     # Modules, drivers, buffers and session state: tens of KB, not a few bytes, not MBs.
     assert 20_000 < got["app_heap_live_bytes"] < 400_000
     assert got["app_heap_peak_bytes"] >= got["app_heap_live_bytes"]
-    # Ending the session gives its memory back: nothing of it is retained.
-    assert got["app_heap_after_session_bytes"] <= got["app_heap_live_bytes"]
+    # Ending the session gives its memory back, the detector's 4 KB of rings included
+    # (the coach, which the app keeps, once held them through a callback).
+    assert got["app_heap_live_bytes"] - got["app_heap_after_session_bytes"] > 4096
     assert got["app_events"] >= 3  # session_start, interval, its buzz at least
     assert got["app_alloc_bytes_per_sample"] is not None

@@ -83,6 +83,9 @@ class Session:
         """End of data: the coach (if any) closes the session with its summary."""
         if self._coach is not None:
             self._coach.end(t_ms)
+            # the app keeps the coach (its summary, the button) after the
+            # session: it must not keep the detector's buffers alive too
+            self._coach.on_interval = None
 
 
 def replay(lines, name, emit, coach=None, plan_obj=None):
