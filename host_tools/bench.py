@@ -10,7 +10,7 @@ Three measurements, each in the runtime that can make it:
   WebAssembly instructions ("fuel") deterministically; the per-sample figure is
   the difference between two runs of different lengths, so start-up cancels.
   Automatic collections are off in these runs: when one fell into the
-  difference it moved the figure by 10 % to 7x. The collection the app runs
+  difference it moved the figure up to 7x. The collection the app runs
   once a second is counted on its own, on the heap the session leaves;
 - ESP32 duty: the same fuel counts are calibrated against a plain MicroPython
   loop (``x += i``), for which the ESP32 runs about 0.5 M iterations per second
