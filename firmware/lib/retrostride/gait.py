@@ -81,9 +81,10 @@ class GaitClassifier:
     def new_interval(self):
         """A plan's interval starts: the old direction is no longer the best guess.
 
-        The evidence restarts and the next strides decide alone; the next bout
-        (after the runner stops to turn round, perhaps a few steps later) does
-        not keep the old direction for its first steps.
+        The evidence restarts, counted as a new bout's (the next two steps add
+        none, the following ones decide alone); the next bout (after the runner
+        stops to turn round, perhaps a few steps later) does not keep the old
+        direction for its first steps.
         """
         self._vote = 0
         self._count = 0

@@ -99,14 +99,14 @@ class StepDetector:
             g[0] = ax << self._lp
             g[1] = ay << self._lp
             g[2] = az << self._lp
-            self._normalise()
         else:
             lp = self._lp
             g[0] += ax - (g[0] >> lp)
             g[1] += ay - (g[1] >> lp)
             g[2] += az - (g[2] >> lp)
-            if n % _NORM_EVERY == 0:
-                self._normalise()
+        if n % _NORM_EVERY == 0:  # often enough, and a fraction of the cost
+            self._normalise()
+            self._sink(t_ms)
         u = self.u
         along = (ax * u[0] + ay * u[1] + az * u[2]) >> UNIT
         k = n % self._smooth
@@ -135,8 +135,6 @@ class StepDetector:
 
     def _detect(self, n, t_ms):
         v = self.vert[n & MASK]
-        if n & (_NORM_EVERY - 1) == 0:  # often enough, and a fraction of the cost
-            self._sink(t_ms)
         if not self._armed:
             if v < (self._typical >> 3):
                 self._armed = True
