@@ -76,18 +76,21 @@ class Terminal:
     def __init__(self, port: str) -> None:
         self.fd = os.open(port, os.O_RDWR | os.O_NOCTTY)
         tty.setraw(self.fd)
+        self.pending = b""
 
     def type(self, keys: bytes) -> None:
         os.write(self.fd, keys)
 
     def read_until(self, ending: bytes, timeout: float = 20) -> bytes:
-        out = b""
+        """Everything up to and including `ending`; bytes read past it wait for the next call."""
         deadline = time.monotonic() + timeout
-        while not out.endswith(ending):
+        while ending not in self.pending:
             left = deadline - time.monotonic()
-            assert left > 0, f"no {ending!r} within {timeout} s; got {out!r}"
+            assert left > 0, f"no {ending!r} within {timeout} s; got {self.pending!r}"
             if select.select([self.fd], [], [], left)[0]:
-                out += os.read(self.fd, 65536)
+                self.pending += os.read(self.fd, 65536)
+        end = self.pending.index(ending) + len(ending)
+        out, self.pending = self.pending[:end], self.pending[end:]
         return out
 
 
