@@ -8,6 +8,7 @@ template itself. Backward gait is the same signal played in reverse.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -142,20 +143,95 @@ def test_flipping_the_horizontal_axis_changes_nothing(spm: float, backward: bool
     assert all(abs(x["t_ms"] - y["t_ms"]) <= 10 for x, y in zip(a[2:], b[2:], strict=True))  # type: ignore[operator]
 
 
-def test_a_u_turn_of_heading_is_not_backward() -> None:
-    """Heading sweeps 180 degrees mid-walk (rotation about vertical): still forward."""
+def test_a_u_turn_is_not_backward() -> None:
+    """A U-turn mid-walk: the clip turns with the body, so the gait in its axes goes on
+    as before, plus the pull towards the turn's centre (speed x yaw rate, ~2 m/s^2
+    sideways) for the 2 s of the turn. Still forward, before and after."""
     samples = []
-    n = 14 * RATE
     for k, smp in enumerate(walk(14, 110)):
-        yaw = math.pi * min(1.0, max(0.0, (k - 6 * RATE) / (2 * RATE)))
-        c, s = math.cos(yaw), math.sin(yaw)
-        x, y = smp[1], smp[2]
-        samples.append(
-            (smp[0], round(c * x - s * y), round(s * x + c * y), smp[3], None, None, None)
-        )
-    assert len(samples) == n
+        turning = 6 * RATE <= k < 8 * RATE
+        sideways = smp[2] + (1900 if turning else 0)
+        samples.append((smp[0], smp[1], sideways, smp[3], None, None, None))
     calls = decisions(samples)
+    assert len(calls) >= 20
     assert all(e["direction"] == "forward" for e in calls[3:])
+
+
+def symmetric_shape(phase: float) -> float:
+    """A step whose vertical signal is the same played either way: no time asymmetry."""
+    return 0.5 * (stride_shape(phase) + stride_shape(-phase))
+
+
+Sample = tuple[int, int, int, int, None, None, None]
+
+
+def walk_with(
+    vshape: Callable[[float], float], seconds: float, backward: bool, t0: int = 0
+) -> list[Sample]:
+    """Upright walking at 110 spm with the given vertical step shape (AP, ML as in walk)."""
+    step_s = 60.0 / 110
+    n = int(seconds * RATE)
+    out = []
+    for k in range(n):
+        ph = ((n - 1 - k) if backward else k) / RATE / step_s
+        ap = 2000 * (stride_shape(ph + 0.1) - stride_shape(ph + 0.6))
+        ml = 1200 * math.sin(math.pi * ph)
+        up = round(G + 4000 * vshape(ph))
+        out.append((t0 + 10 * k, round(ap), round(ml), up, None, None, None))
+    return out
+
+
+def test_the_session_frame_calls_a_bout_the_vertical_signal_cannot() -> None:
+    """Backward walking whose vertical signal is time-symmetric: alone, the template has
+    nothing to go on and leans forward; after forward walking in the same session the
+    horizontal lead, which flips under time reversal, says backward."""
+    alone = decisions(walk_with(symmetric_shape, 10, backward=True))
+    assert len(alone) >= 14
+    assert any(e["direction"] == "forward" for e in alone[3:])
+    first = walk_with(stride_shape, 20, backward=False)
+    pause = [(first[-1][0] + 10 * (k + 1), 0, 0, G, None, None, None) for k in range(300)]
+    second = walk_with(symmetric_shape, 10, backward=True, t0=pause[-1][0] + 10)
+    calls = decisions(first + pause + second)
+    later = [e for e in calls if e["t_ms"] > second[0][0]]  # type: ignore[operator]
+    assert len(later) >= 14
+    assert all(e["direction"] == "forward" for e in calls[3 : len(calls) - len(later)])
+    assert all(e["direction"] == "backward" for e in later[3:]), [e["direction"] for e in later]
+
+
+def test_a_clip_put_back_the_other_way_round_is_relearnt() -> None:
+    """40 s of walking, then the clip turned 180 degrees about the vertical mid-walk:
+    the session frame now points the wrong way, and must give way within a few strides."""
+    first = walk(40, 110)
+    turned = walk(40, 110, rot=rotation(math.pi, 0, 0))
+    calls = decisions(first + [(s[0] + first[-1][0] + 10, *s[1:]) for s in turned])
+    after = [e["direction"] for e in calls if e["t_ms"] > first[-1][0]]  # type: ignore[operator]
+    assert len(after) >= 60
+    assert after.count("backward") <= 10, after
+    assert all(d == "forward" for d in after[15:]), after
+
+
+def test_the_session_frame_learns_nothing_from_a_bout_start_or_an_odd_stride() -> None:
+    """``relative``: the first stride sets the axis (no evidence), blind strides are not
+    credited, a lead across the axis says nothing, and the sense that the template
+    scores forward becomes forward."""
+    c = gait.GaitClassifier(Session(RATE, lambda e: None).detector)
+    lead = c._d.lead
+    u = c._d.u  # vertical: z
+
+    def stride(x: int, y: int, score: int, use: bool = True) -> int:
+        c._lead_prev[0] = c._lead_prev[1] = c._lead_prev[2] = 0
+        lead[0], lead[1], lead[2] = x, y, 0
+        return int(c.relative(gait.WALK, score, use))
+
+    assert u[2] > 0
+    assert stride(9000, 500, 30) == 0  # sets the axis
+    assert stride(9000, 500, 30, use=False) == 0  # a blind stride
+    assert c._session[gait.WALK] == 0
+    for _ in range(10):
+        assert stride(8000, -300, 30) > 0
+    assert stride(-8000, 300, 0) < 0  # the other sense: backward
+    assert stride(100, 9000, 30) == 0  # across the axis
+    assert stride(10, 5, 30) == 0  # too small: standing
 
 
 def test_model_constants_are_integers_of_the_right_shape() -> None:

@@ -14,6 +14,7 @@ import pytest
 from host_tools.evaluate import MATCH_TOLERANCE_MS, Tally, score
 from host_tools.fit_gait import run_core
 from host_tools.replay import replay_cpython, replay_micropython
+from host_tools.sessions import subject_sessions
 from host_tools.timereverse import load, reverse, to_text
 from retrostride.trace import Trace
 
@@ -115,7 +116,7 @@ def test_gait_is_walk(forward: dict[str, Any], backward: dict[str, Any]) -> None
 
 @pytest.mark.xfail(
     strict=True,
-    reason="held-out step recall 0.86 (forward) / 0.69 (reversed), precision 0.89 / 0.71, "
+    reason="held-out step recall 0.86 (forward) / 0.73 (reversed), precision 0.89 / 0.75, "
     "target 0.97 (issue #3): bout-edge and U-turn steps are missed, and a step called the "
     "wrong way is dated ~290 ms off",
 )
@@ -140,9 +141,31 @@ def test_micropython_decides_as_cpython_on_a_reversed_real_trace() -> None:
     strict=True,
     reason="the contact is dated by direction, so a step called the wrong way is also "
     "mis-dated and drops out of eval's 150 ms match: counting every detected step (300 ms) "
-    "held-out backward recall is ~0.86, balanced ~0.93, below the 0.98 target",
+    "held-out backward recall is ~0.89, balanced ~0.945, below the 0.98 target; a trial "
+    "(~25 steps) is too short a session for the session frame (the whole-session test below)",
 )
 def test_direction_balanced_accuracy_counting_every_detected_step() -> None:
     fwd = _figures(False, 300)["direction_recall"]["forward"]
     back = _figures(True, 300)["direction_recall"]["backward"]
     assert (fwd + back) / 2 >= 0.98, (fwd, back)
+
+
+def _session_figures(kind: str) -> dict[str, Any]:
+    if not DATA.is_dir():
+        pytest.skip(f"real walking data not found at {DATA}")
+    total = Tally()
+    for _, tr in subject_sessions(HELD_OUT, kind, DATA):
+        total.add(score(tr, run_core(tr), 300))
+    return total.figures()
+
+
+def test_direction_over_whole_sessions_counting_every_detected_step() -> None:
+    """A held-out subject's trials joined into one session (one mounting), every detected
+    step counted (300 ms): the session frame has time to learn which way is forward."""
+    fwd = _session_figures("forward")
+    back = _session_figures("reversed")
+    mixed = _session_figures("mixed")
+    both = (fwd["direction_recall"]["forward"] + back["direction_recall"]["backward"]) / 2
+    assert both >= 0.98, (fwd["direction_recall"], back["direction_recall"])
+    assert mixed["direction_balanced_accuracy"] >= 0.98, mixed["direction_recall"]
+    assert fwd["turn_false_backward_rate"] <= 0.02

@@ -21,7 +21,12 @@ def shape(p):
     return 0.1 - 0.5 * min(1.0, (p - 0.25) / 0.1)
 
 
-def walk(seconds, spm, backward, mount, amp=4000):
+def symmetric(p):
+    """A step whose vertical signal is the same played either way."""
+    return 0.5 * (shape(p) + shape(-p))
+
+
+def walk(seconds, spm, backward, mount, amp=4000, vshape=shape):
     """Samples packed 4 ints each (t, ax, ay, az); mount maps body (ap, ml, up) to sensor axes."""
     n = int(seconds * 100)
     buf = array("i", bytes(16 * n))
@@ -30,7 +35,7 @@ def walk(seconds, spm, backward, mount, amp=4000):
         tt = (n - 1 - k) / 100 if backward else k / 100
         ph = tt / step_s
         body = (amp / 2 * (shape(ph + 0.1) - shape(ph + 0.6)), 0.3 * amp * math.sin(math.pi * ph),
-                G + amp * shape(ph))  # fmt: skip
+                G + amp * vshape(ph))  # fmt: skip
         j = 4 * k
         buf[j] = 10 * k
         for axis in range(3):
@@ -182,3 +187,17 @@ def test_a_new_interval_of_the_plan_does_not_inherit_the_old_direction():
     assert plain[:2] == ["forward", "forward"], plain
     assert coached[:2] == ["unknown", "unknown"], coached
     assert len(coached) >= 10 and "forward" not in coached[2:], coached
+
+
+def test_the_session_frame_calls_a_bout_the_vertical_signal_cannot():
+    """As tests/core/test_gait.py: time-symmetric backward walking is misread alone and
+    called backward after forward walking in the same session (clip on its side)."""
+    alone = [e["direction"] for e in run(walk(10, 110, True, ON_THE_SIDE, vshape=symmetric))]
+    assert "forward" in alone[3:], alone
+    buf = joined(walk(20, 110, False, ON_THE_SIDE), 300,
+                 walk(10, 110, True, ON_THE_SIDE, vshape=symmetric))  # fmt: skip
+    calls = run(buf)
+    first = [e["direction"] for e in calls if e["t_ms"] < 20000]
+    later = [e["direction"] for e in calls if e["t_ms"] > 23000]
+    assert len(later) >= 14 and "backward" not in first[3:], first
+    assert all(d == "backward" for d in later[3:]), later

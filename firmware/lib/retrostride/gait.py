@@ -37,7 +37,8 @@ except ImportError:  # CPython: const() is a plain identity there
 from array import array
 
 from retrostride import gait_model
-from retrostride.stride import MASK, RING
+from retrostride.isqrt import isqrt
+from retrostride.stride import MASK, RING, UNIT
 
 FORWARD = const(0)
 BACKWARD = const(1)
@@ -50,9 +51,16 @@ _RUN_CADENCE = const(150)
 _FIRST_WINDOW_MS = const(1000)  # when a bout's first step has no rhythm yet
 _LEAD_MS = const(10)  # the stride window ends this long after its step's peak
 _FORGET_MS = const(10000)  # a pause longer than this starts the direction afresh
-_SHIFT_STEP = const(2)  # circular shifts tried: every other point
+# circular shifts tried, every other point: the window ends at its step's peak as
+# the template's strides did, so the best match lies within 1/8 stride of no shift
+# or of one step (16 points; the two steps of a stride are alike). Trying all 16
+# changed no figure by more than 0.4 points and cost 60 % more.
+_SHIFTS = (28, 30, 0, 2, 4, 12, 14, 16, 18, 20)
 _FREE_STEPS = const(3)  # no hysteresis before the 4th step of a bout
 _BLIND_STEPS = const(2)  # a bout's first steps: their stride window is mostly the stop
+_AXIS_MAX = const(4096)  # the session's lead axis is halved above this: a slow average
+_LEAD_FLOOR = const(64)  # a stride's lead below this is standing, not evidence
+_REL_MIN_COS = const(30)  # % : a lead this far off the session's axis says nothing
 
 
 class GaitClassifier:
@@ -77,6 +85,11 @@ class GaitClassifier:
         self.shift_b = 0  # ... against the reversed template
         self.shift_ms = 0  # contact time minus the detector's peak time, ms
         self.score = 0  # last stride's score: > 0 forward-like, < 0 backward-like
+        # the session's frame (see ``relative``), per gait
+        self._lead_prev = array("i", (0, 0, 0))  # the detector's lead over the step before
+        self._axis = array("i", bytes(4 * 6))  # per gait: the lead axis, arbitrary sense
+        self._session = array("i", (0, 0))  # per gait: template evidence its + sense is forward
+        self.rel = 0  # last stride's relative evidence, in score units
 
     def new_interval(self):
         """A plan's interval starts: the old direction is no longer the best guess.
@@ -128,14 +141,13 @@ class GaitClassifier:
     def match(self, tf):
         """Best circular correlation with the forward template ``tf`` minus with it reversed.
 
-        Shifts are tried every ``_SHIFT_STEP`` points (the strides are smooth
-        at 32 points a stride), which halves the cost.
+        Only the shifts in ``_SHIFTS`` are tried (the strides are smooth at 32
+        points a stride, and peak-locked).
         """
         vec = self.vec
         best_f = -(1 << 29)
         best_b = -(1 << 29)
-        s = 0
-        while s < N:
+        for s in _SHIFTS:
             cf = 0
             cb = 0
             k = 0
@@ -152,8 +164,94 @@ class GaitClassifier:
             if cb > best_b:
                 best_b = cb
                 self.shift_b = s
-            s += _SHIFT_STEP
         return (best_f - best_b) >> 8
+
+    def relative(self, gait, score, use):
+        """Direction evidence from the session's own frame, in score units.
+
+        The detector's ``lead`` over the last stride is a 3-vector in the
+        sensor's frame that flips under time reversal, and a clip does not turn
+        on the runner: over a session it points one way along a fixed axis
+        when going forward and the other way when going backward (on the IPOL
+        trials 98 % of steps agree with their trial). Which sense is forward
+        differs by mounting and walker, so the session learns it: every step's
+        template score is credited to the sense its lead points to. Once
+        that evidence has built up, each step's agreement with the axis is
+        evidence about it as good as many template scores. ``use`` is False
+        for a bout's blind steps (windows mostly the stop): they only move the
+        lead along.
+        """
+        lead = self._d.lead
+        prev = self._lead_prev
+        x = prev[0] + lead[0]
+        y = prev[1] + lead[1]
+        z = prev[2] + lead[2]
+        prev[0] = lead[0]
+        prev[1] = lead[1]
+        prev[2] = lead[2]
+        lead[0] = lead[1] = lead[2] = 0
+        big = _biggest(x, y, z)
+        if not use or big < _LEAD_FLOOR:
+            return 0
+        while big > 1023:
+            x >>= 1
+            y >>= 1
+            z >>= 1
+            big >>= 1
+        # only the horizontal part: along gravity the sum is the vertical
+        # signal's own (smoothed, so delayed) autocorrelation, the same both ways
+        u = self._d.u
+        along = (x * u[0] + y * u[1] + z * u[2]) >> UNIT
+        x -= (along * u[0]) >> UNIT
+        y -= (along * u[1]) >> UNIT
+        z -= (along * u[2]) >> UNIT
+        big = _biggest(x, y, z)
+        if big < 8:
+            return 0
+        while big > 127:
+            x >>= 1
+            y >>= 1
+            z >>= 1
+            big >>= 1
+        axis = self._axis
+        k = 3 * gait
+        ax = axis[k]
+        ay = axis[k + 1]
+        az = axis[k + 2]
+        dot = x * ax + y * ay + z * az
+        sense = 1
+        if dot < 0:
+            sense = -1
+            x = -x
+            y = -y
+            z = -z
+        ax += x
+        ay += y
+        az += z
+        if ax > _AXIS_MAX or -ax > _AXIS_MAX or ay > _AXIS_MAX or -ay > _AXIS_MAX \
+                or az > _AXIS_MAX or -az > _AXIS_MAX:  # fmt: skip
+            ax >>= 1
+            ay >>= 1
+            az >>= 1
+        norm = isqrt(axis[k] * axis[k] + axis[k + 1] * axis[k + 1] + axis[k + 2] * axis[k + 2])
+        axis[k] = ax
+        axis[k + 1] = ay
+        axis[k + 2] = az
+        if norm == 0:  # the first stride of this gait: it sets the axis
+            return 0
+        cos = (dot * 100) // (isqrt(x * x + y * y + z * z) * norm)
+        if cos < 0:
+            cos = -cos
+        if cos < _REL_MIN_COS:
+            return 0
+        # the evidence saturates at twice what full trust needs: a clip put back
+        # on the other way round is relearnt within a few dozen strides
+        full = gait_model.SESSION_FULL
+        s = self._session[gait] + sense * score
+        s = 2 * full if s > 2 * full else (-2 * full if s < -2 * full else s)
+        self._session[gait] = s
+        trust = full if s > full else (-full if s < -full else s)
+        return (sense * cos * trust * gait_model.REL_WEIGHT) // (100 * full)
 
     def classify(self, i_peak, i_prev, cadence):
         d = self._d
@@ -194,9 +292,11 @@ class GaitClassifier:
         score = self.match(tf) if self.stride_vector(i_peak + self._lead, length) else 0
         self.score = score
         self._count += 1
+        rel = self.relative(gait, score, self._count > _BLIND_STEPS)
+        self.rel = rel
         vote = self._vote
         if self._count > _BLIND_STEPS:  # earlier windows reach back into the stop
-            vote = vote - (vote >> gait_model.LEAK_SHIFT) + score
+            vote = vote - (vote >> gait_model.LEAK_SHIFT) + score + rel
             self._vote = vote
             h = gait_model.HYSTERESIS
             if self._count <= _FREE_STEPS or self._dir == UNKNOWN:
@@ -232,3 +332,16 @@ class GaitClassifier:
         if confidence > 99:
             confidence = 99
         return self._dir, gait, confidence
+
+
+def _biggest(x, y, z):
+    """The largest magnitude of three ints."""
+    if x < 0:
+        x = -x
+    if y < 0:
+        y = -y
+    if z < 0:
+        z = -z
+    if y > x:
+        x = y
+    return z if z > x else x

@@ -49,6 +49,10 @@ _CONFIRM_MS = const(150)  # a peak stands once nothing higher came for this long
 _QUIET_MS = const(800)  # no step for this long (no rhythm yet): expect softer ones
 _TYPICAL_FLOOR = const(3000)  # 40 % of it is _MIN_PEAK: lower would change nothing
 _DECAY_SHIFT = const(2)  # each quiet period takes this share (1/4) off the typical peak
+_LAG_MS = const(80)  # lag of the vertical/axis cross-correlation (see ``lead``)
+_AXES_RING = const(64)  # raw samples kept for it: twice the lag at 200 Hz, with room
+_AXES_MASK = const(63)
+_EVERY_MASK = const(3)  # the lead is summed over every 2nd sample; the lag keeps that phase
 
 
 class StepDetector:
@@ -87,6 +91,14 @@ class StepDetector:
         self._held_i = -1  # first peak of a possible bout, waiting for a second
         self._held_t = -1
         self._decay_t = -1  # when the typical peak was last lowered
+        # ``lead``: per sensor axis, sum of v(t - lag) * (a(t) - a(t - 2 lag)), the
+        # odd part of the vertical/axis cross-correlation, since the last step
+        # (the classifier takes it). Time reversal flips its sign; turning the
+        # clip does not change it between steps of one session.
+        lag = 2 * ((_LAG_MS + period_ms) // (2 * period_ms)) if period_ms > 0 else 8
+        self._lag = 2 if lag < 2 else (_AXES_RING // 2 - 2 if lag >= _AXES_RING // 2 else lag)
+        self._axes = array("i", bytes(12 * _AXES_RING))  # x, y, z interleaved
+        self.lead = array("i", (0, 0, 0))
 
     def feed(self, t_ms, ax, ay, az):
         """One accelerometer sample (ints). Returns nothing; steps go to on_step."""
@@ -115,6 +127,19 @@ class StepDetector:
         i = n & MASK
         self.t[i] = t_ms
         self.vert[i] = self._raw_sum // self._smooth
+        if n & _EVERY_MASK == 0:  # a sum over a step needs only some samples
+            lag = self._lag
+            ring = self._axes
+            j = 3 * (n & _AXES_MASK)
+            o = 3 * ((n - lag - lag) & _AXES_MASK)
+            vd = self.vert[(n - lag) & MASK] >> 6
+            lead = self.lead
+            lead[0] += vd * ((ax - ring[o]) >> 6)
+            lead[1] += vd * ((ay - ring[o + 1]) >> 6)
+            lead[2] += vd * ((az - ring[o + 2]) >> 6)
+            ring[j] = ax
+            ring[j + 1] = ay
+            ring[j + 2] = az
         self.n = n + 1
         self._detect(n, t_ms)
 
@@ -161,9 +186,12 @@ class StepDetector:
         a run turning into a walk): lower the bar once per quiet period."""
         quiet = self._interval + (self._interval >> 1) if self._interval else _QUIET_MS
         ref = self._last_t if self._last_t > self._decay_t else self._decay_t
-        if t_ms - ref > quiet and self._typical > _TYPICAL_FLOOR:
-            self._decay_t = t_ms
-            self._typical -= self._typical >> _DECAY_SHIFT
+        if t_ms - ref > quiet:
+            lead = self.lead  # no step to credit it to: drop it (and stay in small ints)
+            lead[0] = lead[1] = lead[2] = 0
+            if self._typical > _TYPICAL_FLOOR:
+                self._decay_t = t_ms
+                self._typical -= self._typical >> _DECAY_SHIFT
 
     def _refractory_ms(self):
         if self._interval:

@@ -1,0 +1,89 @@
+"""Whole sessions of real walking: one subject's IPOL trials joined, one mounting.
+
+Why: each IPOL trial is ~20-30 steps, shorter than any workout, and the
+classifier learns a session's frame (``gait.GaitClassifier.relative``) as it
+goes. A subject's trials were recorded with the sensor mounted once (their
+horizontal leads agree from trial to trial), so joining them with a few
+seconds of standing between gives a real session to score. Three kinds:
+every trial forward, every trial time-reversed (a backward session), and the
+two alternating (a retro-running workout of forward and backward bouts).
+
+    python -m host_tools.sessions OUT_DIR [--subjects 6,7,8,9,10]
+
+writes ``S-forward.csv``, ``S-reversed.csv`` and ``S-mixed.csv`` per subject
+for ``retrostride eval``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from host_tools.timereverse import load, reverse, to_text
+from retrostride.trace import Trace
+
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ipol-gait"
+KINDS = ("forward", "reversed", "mixed")
+STILL_MS = 3000
+HELD_OUT = (6, 7, 8, 9, 10)
+
+
+def joined(trials: Sequence[Trace], still_ms: int = STILL_MS) -> Trace:
+    """The trials one after the other, each preceded by ``still_ms`` of standing (its
+    own first sample held), time restarting from 0 and running on."""
+    first = trials[0]
+    out = Trace(" + ".join(t.name for t in trials))
+    out.meta = dict(first.meta, source="joined trials: " + ", ".join(t.name for t in trials))
+    out.has_gyro, out.has_label, out.has_step = first.has_gyro, True, True
+    period = 1000 // first.rate_hz()
+    t0 = 0
+    for trial in trials:
+        if not trial.rows:
+            continue
+        head = trial.rows[0]
+        for k in range(still_ms // period):
+            out.rows.append((t0 + k * period, *head[1:4], 0, 0, 0, "still", 0))
+        t0 += still_ms
+        base = head[0]
+        for r in trial.rows:
+            out.rows.append((t0 + r[0] - base, *r[1:]))
+        t0 = out.rows[-1][0] + period
+    return out
+
+
+def subject_sessions(
+    subjects: Sequence[int] = HELD_OUT, kind: str = "forward", data: Path = DATA
+) -> Iterator[tuple[int, Trace]]:
+    """``(subject, session)`` for each subject with trials in ``data``."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    for s in subjects:
+        trials = [load(p) for p in sorted(data.glob(f"{s}-*.csv"))]
+        if not trials:
+            continue
+        if kind == "reversed":
+            trials = [reverse(t) for t in trials]
+        elif kind == "mixed":
+            trials = [reverse(t) if i % 2 else t for i, t in enumerate(trials)]
+        yield s, joined(trials)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Write whole-session traces of real walking.")
+    ap.add_argument("out_dir", type=Path)
+    ap.add_argument("--subjects", default=",".join(map(str, HELD_OUT)))
+    ap.add_argument("--data", type=Path, default=DATA)
+    args = ap.parse_args(argv)
+    subjects = [int(s) for s in args.subjects.split(",")]
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    for kind in KINDS:
+        for s, trace in subject_sessions(subjects, kind, args.data):
+            path = args.out_dir / f"{s}-{kind}.csv"
+            path.write_text(to_text(trace), encoding="utf-8")
+            print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
