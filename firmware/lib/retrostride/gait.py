@@ -16,13 +16,22 @@ the same template reversed in time. A stride that matches the reversed template
 better is backward. There is one template for walking and one for running (the
 gait is decided first). The templates are a property of human gait, fitted by
 ``host_tools/fit_gait.py`` (running *this* code) and stored in
-``retrostride.gait_model``; horizontal axes never enter, so the decision does
-not depend on how the clip is turned about the vertical, and a U-turn (a change
-of heading) does not change it. Scores are pooled over the bout with a leaky
-sum, and the direction only changes when the pooled evidence for the other
-direction passes a hysteresis margin, so each step is decided at its own
-detection (within one step of contact) yet single odd strides do not flip it.
-A bout's first two steps add no evidence (their windows are mostly the stop
+``retrostride.gait_model``. The template score reads only the vertical, so it
+does not depend on how the clip is turned about the vertical.
+
+A second, relative cue: the horizontal axes lead or lag the vertical signal
+(the detector's ``lead``), and under time reversal that lead flips. The clip
+does not turn on the runner, so over a session the lead keeps one axis in the
+sensor's frame (a U-turn turns the clip with the body and changes nothing),
+pointing one way going forward and the other going backward. Which way is
+forward depends on the mounting and the walker, so the session learns it from
+the template scores (``relative``); after that, a step's lead is strong
+evidence of its own.
+
+Both are pooled over the bout with a leaky sum, and the direction only changes
+when the pooled evidence for the other direction passes a hysteresis margin,
+so each step is decided at its own detection (within one step of contact) yet
+single odd strides do not flip it. A bout's first two steps add no evidence (their windows are mostly the stop
 before it): they keep the direction of a bout that ended less than 10 s
 before (a U-turn, a stumble), unless the plan has started a new interval
 since, and are unknown otherwise.
@@ -173,7 +182,8 @@ class GaitClassifier:
         sensor's frame that flips under time reversal, and a clip does not turn
         on the runner: over a session it points one way along a fixed axis
         when going forward and the other way when going backward (on the IPOL
-        trials 98 % of steps agree with their trial). Which sense is forward
+        trials 98 % of strides agree in sense with their trial, measured
+        offline: docs/detection.md). Which sense is forward
         differs by mounting and walker, so the session learns it: every step's
         template score is credited to the sense its lead points to. Once
         that evidence has built up, each step's agreement with the axis is

@@ -16,8 +16,9 @@ Isolated bumps are not steps: the first peak of a bout is held until a
 second one arrives in a plausible rhythm, so standing, fidgeting and single
 knocks are rejected. Each accepted step is handed, with the index range of the
 stride that ends at it, to a classifier (``retrostride.gait``) that reads the
-same ring buffers. Only the accelerometer is used, so boards without a
-gyroscope behave the same.
+same ring buffers, and with ``lead``: each axis's odd cross-correlation with
+the vertical signal, summed since the last step. Only the accelerometer is
+used, so boards without a gyroscope behave the same.
 
 Units: acceleration mm/s^2, time ms, all ints. Time constants are in ms and
 converted to samples at the session's rate (50-200 Hz behave alike).
