@@ -11,7 +11,11 @@ Three measurements, each in the runtime that can make it:
   the difference between two runs of different lengths, so start-up cancels.
   Automatic collections are off in these runs: when one fell into the
   difference it moved the figure up to 7x. The collection the app runs
-  once a second is counted on its own, on the heap the session leaves;
+  once a second is counted on its own, on the heap the session leaves.
+  Read the count as +-12 %: it depends on what else the interpreter has
+  loaded (importing the coach's modules and not using them took detection
+  alone from 209k to 186k instructions a sample; shifting the heap by up to
+  16 KB changed it by under 1 %), so unrelated edits move it too;
 - ESP32 duty: the same fuel counts are calibrated against a plain MicroPython
   loop (``x += i``), for which the ESP32 runs about 0.5 M iterations per second
   (shared/notes/science.md), giving a share of one core at 100 Hz, one
