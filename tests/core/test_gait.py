@@ -133,6 +133,7 @@ def test_direction_does_not_depend_on_mounting(
 @settings(max_examples=4, deadline=None)
 @given(spm=st.floats(90, 130), backward=st.booleans())
 def test_flipping_the_horizontal_axis_changes_nothing(spm: float, backward: bool) -> None:
+    """A clip worn front or back: the session frame learns either sense of its axis."""
     a = decisions(walk(8, spm, backward))
     b = decisions(walk(8, spm, backward, flip_ap=True))
     # a bout's first windows reach into the standing start, where scores are near 0
