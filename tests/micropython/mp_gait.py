@@ -194,10 +194,22 @@ def test_the_session_frame_calls_a_bout_the_vertical_signal_cannot():
     called backward after forward walking in the same session (clip on its side)."""
     alone = [e["direction"] for e in run(walk(10, 110, True, ON_THE_SIDE, vshape=symmetric))]
     assert "forward" in alone[3:], alone
-    buf = joined(walk(20, 110, False, ON_THE_SIDE), 300,
+    still = walk(3, 110, False, ON_THE_SIDE, amp=0)  # standing, the clip as it was
+    buf = joined(walk(20, 110, False, ON_THE_SIDE), still,
                  walk(10, 110, True, ON_THE_SIDE, vshape=symmetric))  # fmt: skip
     calls = run(buf)
     first = [e["direction"] for e in calls if e["t_ms"] < 20000]
     later = [e["direction"] for e in calls if e["t_ms"] > 23000]
     assert len(later) >= 14 and "backward" not in first[3:], first
     assert all(d == "backward" for d in later[3:]), later
+
+
+def test_a_clip_put_back_the_other_way_round_is_relearnt():
+    """As tests/core/test_gait.py: walk, 4 s lying on its side, walk turned 180 degrees."""
+    lying = ((2, 1), (0, 1), (1, 1))  # x: up
+    turned = ((0, -1), (1, -1), (2, 1))
+    buf = joined(walk(40, 110, False, UPRIGHT), walk(4, 110, False, lying, amp=0),
+                 walk(40, 110, False, turned))  # fmt: skip
+    after = [e["direction"] for e in run(buf) if e["t_ms"] > 44000]
+    assert len(after) >= 60, len(after)
+    assert "backward" not in after, after

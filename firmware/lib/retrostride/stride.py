@@ -50,6 +50,7 @@ _CONFIRM_MS = const(150)  # a peak stands once nothing higher came for this long
 _QUIET_MS = const(800)  # no step for this long (no rhythm yet): expect softer ones
 _TYPICAL_FLOOR = const(3000)  # 40 % of it is _MIN_PEAK: lower would change nothing
 _DECAY_SHIFT = const(2)  # each quiet period takes this share (1/4) off the typical peak
+_TILTED_COS = const(819)  # cos 37 degrees, x 2**UNIT
 _LAG_MS = const(80)  # lag of the vertical/axis cross-correlation (see ``lead``)
 _AXES_RING = const(64)  # raw samples kept for it: twice the lag at 200 Hz, with room
 _AXES_MASK = const(63)
@@ -82,6 +83,10 @@ class StepDetector:
         self._g = array("i", (0, 0, 0))  # gravity low-pass, x 2**lp
         self.u = array("i", (0, 0, 1 << UNIT))  # unit vertical, x 2**UNIT
         self.g_mm = 9810
+        # the vertical when the classifier last looked, and whether it has since
+        # moved by more than ~37 degrees (the clip handled, a fall, lying down)
+        self.u_ref = array("i", (0, 0, 1 << UNIT))
+        self.tilted = False
         self._peak_val = 0
         self._peak_i = -1
         self._armed = True
@@ -158,6 +163,9 @@ class StepDetector:
         u[1] = (y << UNIT) // norm
         u[2] = (z << UNIT) // norm
         self.g_mm = norm << 3
+        r = self.u_ref
+        if (u[0] * r[0] + u[1] * r[1] + u[2] * r[2]) >> UNIT < _TILTED_COS:
+            self.tilted = True
 
     def _detect(self, n, t_ms):
         v = self.vert[n & MASK]
