@@ -190,7 +190,8 @@ class GaitClassifier:
         that evidence has built up, each step's agreement with the axis is
         evidence about it as good as many template scores. ``use`` is False
         for a bout's blind steps (windows mostly the stop): they only move the
-        lead along.
+        lead along. When the detector saw the vertical tilt since the last
+        stride (the clip handled, a fall), the frame is learnt afresh.
         """
         d = self._d
         if d.tilted:  # the clip may have been put back another way: learn afresh
@@ -215,11 +216,10 @@ class GaitClassifier:
         big = _biggest(x, y, z)
         if not use or big < _LEAD_FLOOR:
             return 0
-        while big > 1023:
-            x >>= 1
-            y >>= 1
-            z >>= 1
-            big >>= 1
+        b = _halvings(big, 1023)  # room for the projection below
+        x >>= b
+        y >>= b
+        z >>= b
         # only the horizontal part: along gravity the sum is the vertical
         # signal's own (smoothed, so delayed) autocorrelation, the same both ways
         u = d.u
@@ -230,16 +230,16 @@ class GaitClassifier:
         big = _biggest(x, y, z)
         if big < 8:
             return 0
-        while big > 127:
-            x >>= 1
-            y >>= 1
-            z >>= 1
-            big >>= 1
+        b = _halvings(big, 127)  # int8 range, like the strides
+        x >>= b
+        y >>= b
+        z >>= b
         axis = self._axis
         k = 3 * gait
         ax = axis[k]
         ay = axis[k + 1]
         az = axis[k + 2]
+        norm = isqrt(ax * ax + ay * ay + az * az)
         dot = x * ax + y * ay + z * az
         sense = 1
         if dot < 0:
@@ -250,12 +250,10 @@ class GaitClassifier:
         ax += x
         ay += y
         az += z
-        if ax > _AXIS_MAX or -ax > _AXIS_MAX or ay > _AXIS_MAX or -ay > _AXIS_MAX \
-                or az > _AXIS_MAX or -az > _AXIS_MAX:  # fmt: skip
+        if _biggest(ax, ay, az) > _AXIS_MAX:
             ax >>= 1
             ay >>= 1
             az >>= 1
-        norm = isqrt(axis[k] * axis[k] + axis[k + 1] * axis[k + 1] + axis[k + 2] * axis[k + 2])
         axis[k] = ax
         axis[k + 1] = ay
         axis[k + 2] = az
@@ -370,3 +368,12 @@ def _biggest(x, y, z):
     if y > x:
         x = y
     return z if z > x else x
+
+
+def _halvings(big, limit):
+    """How many halvings bring ``big`` (>= 0) down to at most ``limit``."""
+    n = 0
+    while big > limit:
+        big >>= 1
+        n += 1
+    return n
