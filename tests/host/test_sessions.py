@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from host_tools.sessions import joined, subject_sessions
+from host_tools.sessions import KINDS, joined, main, subject_sessions
+from host_tools.timereverse import load, to_text
 from retrostride.trace import Trace
 
 
@@ -33,3 +36,16 @@ def test_trials_follow_each_other_after_standing() -> None:
 def test_an_unknown_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown kind"):
         next(subject_sessions((1,), "sideways"))
+
+
+def test_the_command_writes_three_sessions_per_subject(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("3-1_fwd", "3-2_fwd"):
+        (data / f"{name}.csv").write_text(to_text(trial(name, 120, 0)), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main([str(out), "--subjects", "3,4", "--data", str(data)]) == 0
+    assert {p.name for p in out.iterdir()} == {f"3-{kind}.csv" for kind in KINDS}
+    mixed = load(out / "3-mixed.csv")
+    labels = {r[7] for r in mixed.rows}
+    assert {"walk_forward", "walk_backward", "still"} <= labels  # trial 2 played backwards
