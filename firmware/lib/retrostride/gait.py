@@ -31,10 +31,10 @@ evidence of its own.
 Both are pooled over the bout with a leaky sum, and the direction only changes
 when the pooled evidence for the other direction passes a hysteresis margin,
 so each step is decided at its own detection (within one step of contact) yet
-single odd strides do not flip it. A bout's first two steps add no evidence (their windows are mostly the stop
-before it): they keep the direction of a bout that ended less than 10 s
-before (a U-turn, a stumble), unless the plan has started a new interval
-since, and are unknown otherwise.
+single odd strides do not flip it. A bout's first two steps add no evidence
+(their windows are mostly the stop before it): they keep the direction of a
+bout that ended less than 10 s before (a U-turn, a stumble), unless the plan
+has started a new interval since, and are unknown otherwise.
 """
 
 try:
@@ -184,11 +184,11 @@ class GaitClassifier:
         on the runner: over a session it points one way along a fixed axis
         when going forward and the other way when going backward (on the IPOL
         trials 98 % of strides agree in sense with their trial, measured
-        offline: docs/detection.md). Which sense is forward
-        differs by mounting and walker, so the session learns it: every step's
-        template score is credited to the sense its lead points to. Once
-        that evidence has built up, each step's agreement with the axis is
-        evidence about it as good as many template scores. ``use`` is False
+        offline: docs/detection.md). Which sense is forward differs by
+        mounting and walker, so the session learns it: every step's template
+        score is credited to the sense its lead points to. Once that evidence
+        has built up, each step's agreement with the axis is evidence about it
+        as good as many template scores. ``use`` is False
         for a bout's blind steps (windows mostly the stop): they only move the
         lead along. When the detector saw the vertical tilt since the last
         stride (the clip handled, a fall), the frame is learnt afresh.

@@ -54,7 +54,7 @@ _TILTED_COS = const(819)  # cos 37 degrees, x 2**UNIT
 _LAG_MS = const(80)  # lag of the vertical/axis cross-correlation (see ``lead``)
 _AXES_RING = const(64)  # raw samples kept for it: twice the lag at 200 Hz, with room
 _AXES_MASK = const(63)
-_EVERY_MASK = const(3)  # the lead is summed over every 2nd sample; the lag keeps that phase
+_EVERY_MASK = const(3)  # the lead sums every 4th sample (the lag is even: a(t - 2 lag) was kept)
 
 
 class StepDetector:
@@ -99,8 +99,8 @@ class StepDetector:
         self._decay_t = -1  # when the typical peak was last lowered
         # ``lead``: per sensor axis, sum of v(t - lag) * (a(t) - a(t - 2 lag)), the
         # odd part of the vertical/axis cross-correlation, since the last step
-        # (the classifier takes it). Time reversal flips its sign; turning the
-        # clip does not change it between steps of one session.
+        # (the classifier takes it). Time reversal flips its sign; the clip does
+        # not turn on the runner, so within a session it keeps to one axis.
         lag = 2 * ((_LAG_MS + period_ms) // (2 * period_ms)) if period_ms > 0 else 8
         self._lag = 2 if lag < 2 else (_AXES_RING // 2 - 2 if lag >= _AXES_RING // 2 else lag)
         self._axes = array("i", bytes(12 * _AXES_RING))  # x, y, z interleaved
