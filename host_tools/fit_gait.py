@@ -13,6 +13,9 @@ Steps:
 4. set the contact-time shift per direction to the median offset between the
    detector's contacts and the true ones on the training traces.
 
+The session frame's constants (``SESSION_FULL``, ``REL_WEIGHT``) are set, not
+fitted: the training figures were flat over a wide range of both.
+
 Never give it held-out subjects: ``--subjects`` defaults to 1-5 of the real
 walking data, and the test of the targets uses 6-10. Running offsets come from
 simulated runs of training seeds only; the committed model was made with::
