@@ -99,7 +99,6 @@ class GaitClassifier:
         self._lead_prev = array("i", (0, 0, 0))  # the detector's lead over the step before
         self._axis = array("i", bytes(4 * 6))  # per gait: the lead axis, arbitrary sense
         self._session = array("i", (0, 0))  # per gait: template evidence its + sense is forward
-        self.rel = 0  # last stride's relative evidence, in score units
 
     def new_interval(self):
         """A plan's interval starts: the old direction is no longer the best guess.
@@ -316,7 +315,6 @@ class GaitClassifier:
         self.score = score
         self._count += 1
         rel = self.relative(gait, score, self._count > _BLIND_STEPS)
-        self.rel = rel
         vote = self._vote
         if self._count > _BLIND_STEPS:  # earlier windows reach back into the stop
             vote = vote - (vote >> gait_model.LEAK_SHIFT) + score + rel
