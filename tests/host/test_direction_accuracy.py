@@ -169,3 +169,16 @@ def test_direction_over_whole_sessions_counting_every_detected_step() -> None:
     assert both >= 0.98, (fwd["direction_recall"], back["direction_recall"])
     assert mixed["direction_balanced_accuracy"] >= 0.98, mixed["direction_recall"]
     assert fwd["turn_false_backward_rate"] <= 0.02
+
+
+def test_micropython_decides_as_cpython_over_a_whole_mixed_session() -> None:
+    """The session frame carries state across bouts: equal over minutes, not seconds."""
+    if not DATA.is_dir():
+        pytest.skip(f"real walking data not found at {DATA}")
+    ((_, tr),) = subject_sessions((7,), "mixed", DATA)
+    text = to_text(tr)
+    cp = replay_cpython(text, "7-mixed")
+    mp = replay_micropython(text, "7-mixed")
+    steps = [e for e in cp if e["type"] == "step"]
+    assert len(steps) > 150 and any(e["direction"] == "backward" for e in steps)
+    assert mp == cp
