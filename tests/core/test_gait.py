@@ -55,6 +55,7 @@ def walk(
     amp: float = 4000.0,
     flip_ap: bool = False,
     rate: int = RATE,
+    vshape: Callable[[float], float] = stride_shape,
 ) -> list[tuple[int, int, int, int, None, None, None]]:
     """Samples of steady walking in body axes (x: AP, y: ML, z: up), then rotated."""
     rot = rot or [[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]]
@@ -65,7 +66,7 @@ def walk(
         t = k / rate
         tt = (n - 1 - k) / rate if backward else t  # played in reverse
         ph = tt / step_s
-        up = amp * stride_shape(ph)
+        up = amp * vshape(ph)
         ap = 0.5 * amp * (stride_shape(ph + 0.1) - stride_shape(ph + 0.6)) * (-1 if flip_ap else 1)
         ml = 0.3 * amp * math.sin(math.pi * ph)
         body = (ap, ml, G + up)
@@ -163,35 +164,17 @@ def symmetric_shape(phase: float) -> float:
     return 0.5 * (stride_shape(phase) + stride_shape(-phase))
 
 
-Sample = tuple[int, int, int, int, None, None, None]
-
-
-def walk_with(
-    vshape: Callable[[float], float], seconds: float, backward: bool, t0: int = 0
-) -> list[Sample]:
-    """Upright walking at 110 spm with the given vertical step shape (AP, ML as in walk)."""
-    step_s = 60.0 / 110
-    n = int(seconds * RATE)
-    out = []
-    for k in range(n):
-        ph = ((n - 1 - k) if backward else k) / RATE / step_s
-        ap = 2000 * (stride_shape(ph + 0.1) - stride_shape(ph + 0.6))
-        ml = 1200 * math.sin(math.pi * ph)
-        up = round(G + 4000 * vshape(ph))
-        out.append((t0 + 10 * k, round(ap), round(ml), up, None, None, None))
-    return out
-
-
 def test_the_session_frame_calls_a_bout_the_vertical_signal_cannot() -> None:
     """Backward walking whose vertical signal is time-symmetric: alone, the template has
     nothing to go on and leans forward; after forward walking in the same session the
     horizontal lead, which flips under time reversal, says backward."""
-    alone = decisions(walk_with(symmetric_shape, 10, backward=True))
+    alone = decisions(walk(10, 110, backward=True, vshape=symmetric_shape))
     assert len(alone) >= 14
     assert any(e["direction"] == "forward" for e in alone[3:])
-    first = walk_with(stride_shape, 20, backward=False)
+    first = walk(20, 110)
     pause = [(first[-1][0] + 10 * (k + 1), 0, 0, G, None, None, None) for k in range(300)]
-    second = walk_with(symmetric_shape, 10, backward=True, t0=pause[-1][0] + 10)
+    t = pause[-1][0] + 10
+    second = [(s[0] + t, *s[1:]) for s in walk(10, 110, backward=True, vshape=symmetric_shape)]
     calls = decisions(first + pause + second)
     later = [e for e in calls if e["t_ms"] > second[0][0]]  # type: ignore[operator]
     assert len(later) >= 14
