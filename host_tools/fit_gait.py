@@ -36,13 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from host_tools.evaluate import MATCH_TOLERANCE_MS, Tally, match, score, truth_of
-from host_tools.paths import FIRMWARE_LIB
+from host_tools.paths import FIRMWARE_LIB, IPOL_DATA
 from host_tools.timereverse import load, reverse
 from retrostride import gait, gait_model, session
 from retrostride.trace import Trace
 
 MODEL_PATH = FIRMWARE_LIB / "retrostride" / "gait_model.py"
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ipol-gait"
 Event = dict[str, Any]
 _LOOSE_MS = 300  # match tolerance for fitting direction choices (see evaluate)
 
@@ -201,13 +200,13 @@ def _settle_run_shifts(values: dict[str, Any], runs: Sequence[Trace]) -> None:
         _apply(values)
 
 
-def subject_traces(subjects: Sequence[int], data: Path = DATA) -> list[Trace]:
+def subject_traces(subjects: Sequence[int], data: Path = IPOL_DATA) -> list[Trace]:
     paths = [p for s in subjects for p in sorted(data.glob(f"{s}-*.csv"))]
     return [load(p) for p in paths]
 
 
 def fit(
-    subjects: Sequence[int], data: Path = DATA, run_paths: Sequence[Path] = ()
+    subjects: Sequence[int], data: Path = IPOL_DATA, run_paths: Sequence[Path] = ()
 ) -> dict[str, Any]:
     fwd = subject_traces(subjects, data)
     rev = [reverse(t) for t in fwd]
@@ -276,7 +275,7 @@ def fit(
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Fit retrostride.gait_model on training subjects.")
     ap.add_argument("--subjects", default="1,2,3,4,5")
-    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--data", type=Path, default=IPOL_DATA)
     ap.add_argument(
         "--run-traces",
         type=Path,

@@ -8,3 +8,4 @@ FIRMWARE_LIB = FIRMWARE / "lib"
 BOARDS = REPO / "boards"
 NODE_MODULES = REPO / "node_modules"
 PLANS = REPO / "host_tools" / "plans"  # the bundled workout plans
+IPOL_DATA = REPO.parent / "shared" / "data" / "ipol-gait"  # real walking, beside the project

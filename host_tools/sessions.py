@@ -20,10 +20,11 @@ import argparse
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from host_tools.timereverse import load, reverse, to_text
+from host_tools.fit_gait import subject_traces
+from host_tools.paths import IPOL_DATA
+from host_tools.timereverse import reverse, to_text
 from retrostride.trace import Trace
 
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ipol-gait"
 KINDS = ("forward", "reversed", "mixed")
 STILL_MS = 3000
 HELD_OUT = (6, 7, 8, 9, 10)
@@ -53,13 +54,13 @@ def joined(trials: Sequence[Trace], still_ms: int = STILL_MS) -> Trace:
 
 
 def subject_sessions(
-    subjects: Sequence[int] = HELD_OUT, kind: str = "forward", data: Path = DATA
+    subjects: Sequence[int] = HELD_OUT, kind: str = "forward", data: Path = IPOL_DATA
 ) -> Iterator[tuple[int, Trace]]:
     """``(subject, session)`` for each subject with trials in ``data``."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     for s in subjects:
-        trials = [load(p) for p in sorted(data.glob(f"{s}-*.csv"))]
+        trials = subject_traces([s], data)
         if not trials:
             continue
         if kind == "reversed":
@@ -73,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Write whole-session traces of real walking.")
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("--subjects", default=",".join(map(str, HELD_OUT)))
-    ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument("--data", type=Path, default=IPOL_DATA)
     args = ap.parse_args(argv)
     subjects = [int(s) for s in args.subjects.split(",")]
     args.out_dir.mkdir(parents=True, exist_ok=True)

@@ -14,13 +14,12 @@ import pytest
 from host_tools.evaluate import MATCH_TOLERANCE_MS, Tally, score
 from host_tools.fit_gait import run_core
 from host_tools.replay import replay_cpython, replay_micropython
-from host_tools.sessions import subject_sessions
+from host_tools.sessions import HELD_OUT, subject_sessions
 from host_tools.timereverse import load, reverse, to_text
 from retrostride.trace import Trace
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data" / "ipol-gait"
-HELD_OUT = (6, 7, 8, 9, 10)
 
 
 def resampled(trace: Trace, rate_hz: int) -> Trace:
