@@ -19,6 +19,7 @@ from retrostride.session import Session
 
 RATE = 100
 G = 9810
+Sample = tuple[int, int, int, int, None, None, None]
 
 
 def stride_shape(phase: float) -> float:
@@ -73,6 +74,11 @@ def walk(
         s = [sum(rot[i][j] * body[j] for j in range(3)) for i in range(3)]
         out.append((k * 1000 // rate, round(s[0]), round(s[1]), round(s[2]), None, None, None))
     return out
+
+
+def shifted(samples: list[Sample], dt: int) -> list[Sample]:
+    """The same samples ``dt`` ms later."""
+    return [(s[0] + dt, *s[1:]) for s in samples]
 
 
 def standing(seconds: float) -> list[tuple[int, int, int, int, None, None, None]]:
@@ -174,7 +180,7 @@ def test_the_session_frame_calls_a_bout_the_vertical_signal_cannot() -> None:
     first = walk(20, 110)
     pause = [(first[-1][0] + 10 * (k + 1), 0, 0, G, None, None, None) for k in range(300)]
     t = pause[-1][0] + 10
-    second = [(s[0] + t, *s[1:]) for s in walk(10, 110, backward=True, vshape=symmetric_shape)]
+    second = shifted(walk(10, 110, backward=True, vshape=symmetric_shape), t)
     calls = decisions(first + pause + second)
     later = [e for e in calls if e["t_ms"] > second[0][0]]  # type: ignore[operator]
     assert len(later) >= 14
@@ -191,13 +197,13 @@ def test_a_clip_put_back_the_other_way_round_is_relearnt() -> None:
     t = first[-1][0]
     handled = [(t + 10 * (k + 1), G, 0, 0, None, None, None) for k in range(400)]
     t = handled[-1][0]
-    calls = decisions(first + handled + [(s[0] + t + 10, *s[1:]) for s in turned])
+    calls = decisions(first + handled + shifted(turned, t + 10))
     after = [e["direction"] for e in calls if e["t_ms"] > t]  # type: ignore[operator]
     assert len(after) >= 60
     assert all(d != "backward" for d in after), after
     # turned without the handling (not physically possible) the old frame holds on
     t = first[-1][0]
-    instant = decisions(first + [(s[0] + t + 10, *s[1:]) for s in turned])
+    instant = decisions(first + shifted(turned, t + 10))
     assert "backward" in [e["direction"] for e in instant if e["t_ms"] > t]  # type: ignore[operator]
 
 

@@ -8,7 +8,7 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_gait import RATE, G, rotation, walk
+from test_gait import RATE, G, rotation, shifted, walk
 
 from retrostride.stride import StepDetector
 
@@ -70,11 +70,6 @@ def test_contacts_are_increasing_and_survive_bad_values() -> None:
     found = contacts(samples)
     assert found == sorted(found)
     assert len(found) >= 8
-
-
-def shifted(samples: list[tuple[int, int, int, int, None, None, None]], dt: int
-            ) -> list[tuple[int, int, int, int, None, None, None]]:  # fmt: skip
-    return [(s[0] + dt, *s[1:]) for s in samples]
 
 
 def test_a_pause_inside_a_run_does_not_halve_the_cadence() -> None:
