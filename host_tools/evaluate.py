@@ -5,6 +5,8 @@ precision, count error, per-class direction recall and their balanced accuracy,
 gait accuracy, how many U-turn steps were called backward, and how long a step
 waited for its decision. Direction and gait are scored only from the fourth step
 of each bout on, because the classifier needs a few steps to see a gait.
+Recall is also given per true label: contacts while standing or turning are
+the hard ones, and a single recall hides which kind was missed.
 """
 
 from __future__ import annotations
@@ -88,6 +90,8 @@ class Tally:
     )
     gait: list[int] = field(default_factory=lambda: [0, 0])
     turn: list[int] = field(default_factory=lambda: [0, 0])
+    # per ground-truth label, [matched, true]: which kinds of contact are missed
+    by_label: dict[str, list[int]] = field(default_factory=dict)
     latency_ms: list[int] = field(default_factory=list)
     latency_steps: list[float] = field(default_factory=list)
 
@@ -98,6 +102,10 @@ class Tally:
         for k in self.direction:
             self.direction[k][0] += other.direction[k][0]
             self.direction[k][1] += other.direction[k][1]
+        for label, (hit, total) in other.by_label.items():
+            mine = self.by_label.setdefault(label, [0, 0])
+            mine[0] += hit
+            mine[1] += total
         for mine, theirs in ((self.gait, other.gait), (self.turn, other.turn)):
             mine[0] += theirs[0]
             mine[1] += theirs[1]
@@ -117,6 +125,9 @@ class Tally:
             "found_steps": self.found_steps,
             "step_recall": rate(self.matched, self.truth_steps),
             "step_precision": rate(self.matched, self.found_steps),
+            "step_recall_by_label": {
+                k: rate(hit, total) for k, (hit, total) in sorted(self.by_label.items())
+            },
             "count_error": rate(self.found_steps - self.truth_steps, self.truth_steps),
             "direction_recall": recalls,
             "direction_scored_steps": sum(v[1] for v in self.direction.values()),
@@ -143,10 +154,14 @@ def score(trace: Trace, events: Iterable[dict[str, Any]], tol: int = MATCH_TOLER
     pairing = match(truth.t_ms, found_ms, tol)
     tally = Tally(truth_steps=len(truth.t_ms), found_steps=len(steps))
     for i, j in enumerate(pairing):
+        label = truth.label[i]
+        kind = tally.by_label.setdefault(label or "unlabelled", [0, 0])
+        kind[1] += 1
         if j is None:
             continue
+        kind[0] += 1
         tally.matched += 1
-        step, label = steps[j], truth.label[i]
+        step = steps[j]
         interval = _step_interval(truth.t_ms, i)
         if "decided_ms" in step:
             lag = step["decided_ms"] - truth.t_ms[i]

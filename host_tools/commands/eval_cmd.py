@@ -68,4 +68,6 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"  {'direction recall':32s} forward {recalls['forward']}, backward {recalls['backward']}"
     )
+    by_label = ", ".join(f"{k} {v}" for k, v in figures["step_recall_by_label"].items())
+    print(f"  {'step recall by true label':32s} {by_label or 'n/a'}")
     return 0

@@ -43,3 +43,13 @@ def test_direction_is_scored_after_the_warm_up_steps_and_turns_separately():
     assert figures["turn_false_backward_rate"] == 1.0
     assert figures["gait_accuracy"] == 1.0
     assert figures["latency_ms_median"] == 400
+
+
+def test_recall_is_also_given_per_true_label_and_adds_up_across_traces():
+    walking = [(1000 + 500 * k, "walk_forward") for k in range(4)]
+    standing = [(4000, "still"), (4600, "still")]
+    trace = parse_lines(labelled_trace(walking + standing, 6000))
+    found = [events.step(t, "forward", "walk", 90, 90, t + 200) for t, _ in walking]
+    tally = score(trace, found)
+    tally.add(score(trace, found[:2]))
+    assert tally.figures()["step_recall_by_label"] == {"still": 0.0, "walk_forward": 0.75}
