@@ -1,4 +1,4 @@
-"""``retrostride replay``: bad input is one sentence and exit 2, never a traceback."""
+"""``retrostride replay`` and ``eval``: bad input is one sentence and exit 2, never a traceback."""
 
 import subprocess
 import sys
@@ -233,3 +233,24 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
     err = proc.stderr.read()
     assert proc.wait(60) == 141
     assert "Traceback" not in err and err == ""
+
+
+def test_eval_scores_a_simulated_trace_and_rejects_a_bad_one(tmp_path):
+    import json
+
+    trace = tmp_path / "run.csv"
+    sim = run("simulate", "--out", str(trace), "--gait", "run", "--seed", "21", "--minutes", "1")
+    assert sim.returncode == 0, sim.stderr
+    result = run("eval", "--json", str(trace))
+    assert result.returncode == 0, result.stderr
+    total = json.loads(result.stdout)["total"]
+    assert total["truth_steps"] > 100
+    assert total["step_recall"] > 0.9 and total["step_precision"] > 0.9
+    assert {"run_forward", "run_backward"} <= set(total["step_recall_by_label"])
+    text = run("eval", str(trace)).stdout
+    assert "step recall by true label" in text and "run_forward" in text
+    bad = tmp_path / "bad.csv"
+    bad.write_text("t_ms,ax,ay,az\n0,1,2,x\n")
+    result = run("eval", str(trace), str(bad))
+    assert result.returncode == 2 and "bad.csv:2:" in result.stderr
+    assert "Traceback" not in result.stderr
