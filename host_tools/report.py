@@ -71,17 +71,19 @@ class Interval:
 
     @property
     def compliance(self) -> float | None:
-        """Share of steps in the asked direction; None where no direction is asked.
+        """Share of the steps with a decided direction that went the asked way; None
+        where no direction is asked or none was decided.
 
         The device's figure wins: it is what the coach judged and what progression reads.
         """
         if self.reported_compliance is not None:
             return self.reported_compliance
         asked = ASKED_DIRECTION.get(self.kind or "")
-        if asked is None or self.steps == 0:
+        decided = self.forward_steps + self.backward_steps
+        if asked is None or decided == 0:
             return None
         hits = self.backward_steps if asked == "backward" else self.forward_steps
-        return hits / self.steps
+        return hits / decided
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,12 @@ class Summary:
 
     @property
     def compliance(self) -> float | None:
-        """Share of steps in the asked direction over all intervals that ask one."""
-        asked = [(iv.compliance, iv.steps) for iv in self.intervals if iv.compliance is not None]
+        """Share of decided steps in the asked direction over all intervals that ask one."""
+        asked = [
+            (iv.compliance, iv.forward_steps + iv.backward_steps)
+            for iv in self.intervals
+            if iv.compliance is not None
+        ]
         total = sum(n for _, n in asked)
         if not total:
             return None
@@ -283,7 +289,9 @@ def interval_line(iv: Interval, count: int) -> str:
         return f"{head}, no steps"
     if asked is None:
         return f"{head}, {iv.steps} steps ({iv.backward_steps} backward)"
-    return f"{head}, {_pct(iv.compliance)} {asked} steps ({iv.steps} steps)"
+    unknown = iv.steps - iv.forward_steps - iv.backward_steps
+    note = f", {unknown} without a direction" if unknown else ""
+    return f"{head}, {_pct(iv.compliance)} {asked} steps ({iv.steps} steps{note})"
 
 
 def format_text(s: Summary) -> str:

@@ -107,6 +107,21 @@ def test_compliant_runner_is_never_warned():
     assert end["wrong_direction"] == 0
 
 
+def test_steps_of_unknown_direction_are_not_held_against_the_runner():
+    """Compliance is over the steps whose direction was decided: a U-turn's steps and a
+    bout's first ones are unknown; an interval with none decided has no figure."""
+
+    def every_other_unknown(t, kind, since):
+        return "unknown" if kind == "forward" or (t // 400) % 2 else asked(kind)
+
+    _, out = run(INTRO, every_other_unknown, TOTAL_MS)
+    end = out[-1]
+    assert end["interval_kinds"][1:3] == ["backward", "forward"]
+    assert [end["compliance"][i] for i in (1, 3, 5)] == [100, 100, 100]
+    assert [end["compliance"][i] for i in (2, 4, 6)] == [None, None, None]
+    assert end["interval_steps"][2] > 200
+
+
 def test_forward_runner_is_warned_in_every_backward_interval_within_10_s():
     _, out = run(INTRO, lambda t, k, s: "forward", TOTAL_MS)
     backs = [e["t_ms"] for e in of(out, "interval", kind="backward")]

@@ -20,6 +20,7 @@ from retrostride.session import Session
 RATE = 100
 G = 9810
 Sample = tuple[int, int, int, int, None, None, None]
+Gyro = tuple[int, int, int, int, int, int, int]  # a sample with a gyroscope reading
 
 
 def stride_shape(phase: float) -> float:
@@ -85,9 +86,7 @@ def standing(seconds: float) -> list[tuple[int, int, int, int, None, None, None]
     return [(k * 10, 0, 0, G, None, None, None) for k in range(int(seconds * RATE))]
 
 
-def decisions(
-    samples: list[tuple[int, int, int, int, None, None, None]], rate: int = RATE
-) -> list[dict[str, object]]:
+def decisions(samples: list[Sample] | list[Gyro], rate: int = RATE) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     s = Session(rate, out.append)
     for smp in samples:
@@ -163,6 +162,57 @@ def test_a_u_turn_is_not_backward() -> None:
     calls = decisions(samples)
     assert len(calls) >= 20
     assert all(e["direction"] == "forward" for e in calls[3:])
+
+
+def with_gyro(
+    samples: list[Sample], yaw_rate: Callable[[float], float], rot: list[list[float]] | None = None
+) -> list[Gyro]:
+    """The samples with a gyroscope: ``yaw_rate(t_s)`` rad/s about the body's vertical."""
+    rot = rot or [[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]]
+    out = []
+    for t, ax, ay, az, *_ in samples:
+        w = 1000 * yaw_rate(t / 1000)
+        gx, gy, gz = (round(rot[i][2] * w) for i in range(3))
+        out.append((t, ax, ay, az, gx, gy, gz))
+    return out
+
+
+def u_turn(start_s: float, seconds: float = 2.0) -> Callable[[float], float]:
+    """Yaw rate of a U-turn: through pi, raised-cosine, peaking at ~3 rad/s over 2 s."""
+
+    def rate(t: float) -> float:
+        tau = (t - start_s) / seconds
+        return math.pi / seconds * (1 - math.cos(2 * math.pi * tau)) if 0 <= tau < 1 else 0.0
+
+    return rate
+
+
+def test_with_a_gyroscope_the_steps_of_a_u_turn_have_no_direction() -> None:
+    """Walking backward, a 2 s U-turn while the steps go on, walking backward again.
+
+    A U-turn changes heading, not body-relative direction: its steps are
+    unknown, not backward; after it the walk is backward again within a
+    few steps. Any mounting: the turn rate is taken about gravity."""
+    rot = rotation(0.7, 2.0, -0.4)
+    calls = decisions(with_gyro(walk(20, 110, backward=True, rot=rot), u_turn(10.0), rot))
+    before = [e["direction"] for e in calls if 3_000 <= e["t_ms"] <= 10_000]  # type: ignore[operator]
+    turning = [e["direction"] for e in calls if 10_500 <= e["t_ms"] <= 12_000]  # type: ignore[operator]
+    after = [e["direction"] for e in calls if e["t_ms"] > 13_500]  # type: ignore[operator]
+    assert len(before) >= 10 and set(before) == {"backward"}, before
+    assert len(turning) >= 2 and set(turning) == {"unknown"}, turning
+    assert len(after) >= 10 and set(after) == {"backward"}, after
+
+
+def test_the_pelvis_swinging_about_the_vertical_every_stride_is_not_turning() -> None:
+    """In a straight line the trunk still yaws, one way then the other each stride."""
+    stride_s = 2 * 60 / 110
+
+    def swing(t: float) -> float:
+        return 1.2 * math.sin(2 * math.pi * t / stride_s)
+
+    calls = decisions(with_gyro(walk(12, 110, backward=True), swing))
+    assert len(calls) >= 18
+    assert all(e["direction"] == "backward" for e in calls[3:]), [e["direction"] for e in calls]
 
 
 def symmetric_shape(phase: float) -> float:

@@ -101,6 +101,23 @@ def test_soft_steps_after_hard_ones_are_found() -> None:
     assert len(walking) >= 12 * 110 / 60 - 4, (len(walking), walking[:4])
 
 
+def test_the_small_steps_of_a_u_turn_between_two_runs_are_found() -> None:
+    """A hard run (1.5 g peaks), 2 s of U-turn steps at a tenth of that, the run again.
+
+    The bar sank by a quarter per quiet period and stayed above the turn's
+    steps for ~2.5 s; it now falls to twice the largest bump the quiet period
+    showed, when that is lower.
+    """
+    run = walk(10, 190, amp=15000)
+    turn = shifted(walk(2, 140, amp=1500), 10_000)
+    again = shifted(walk(6, 190, amp=15000), 12_000)
+    found = contacts(run + turn + again)
+    in_turn = [t for t in found if 10_000 < t < 12_000]
+    assert len(in_turn) >= 3, in_turn
+    running = [t for t in found if t > 12_500]
+    assert len(running) >= 5.5 * 190 / 60 - 2, len(running)
+
+
 def test_a_bout_that_starts_over_a_missed_step_finds_its_rhythm() -> None:
     """Standing, a soft first step, a step too soft to see, then a hard run at 190 spm.
 

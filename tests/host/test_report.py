@@ -125,6 +125,20 @@ def test_compliance_counts_wrong_direction_steps():
     assert s.start == dt.datetime(2026, 11, 13, 7, tzinfo=dt.UTC)
 
 
+def test_steps_without_a_direction_do_not_count_against_compliance():
+    """As on the device: a U-turn's steps and a bout's first ones are ``unknown``."""
+    events = make_session(wrong_share=0.0, seed=4)
+    steps = [e for e in events if e["type"] == "step"]
+    for e in steps[::3]:
+        e["direction"] = "unknown"
+    s = summarize(events, "s4")
+    backward = [iv for iv in s.intervals if iv.kind == "backward"]
+    assert all(iv.compliance == 1.0 and iv.backward_steps < iv.steps for iv in backward)
+    unknown = backward[0].steps - backward[0].backward_steps
+    assert format_text(s).count(f"{unknown} without a direction") >= 1
+    assert s.compliance == 1.0
+
+
 def test_session_without_plan_is_one_interval():
     events = make_session(plan=None)
     s = summarize(events, "free")

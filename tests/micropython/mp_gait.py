@@ -77,6 +77,38 @@ def run(buf):
     return [e for e in out if e["type"] == "step"]
 
 
+def gyro_about_up(mount, n, rate):
+    """Gyroscope readings (3 ints a sample, mrad/s) for ``rate(t_s)`` rad/s about the body's
+    vertical, in the sensor axes of ``mount``."""
+    out = array("i", bytes(12 * n))
+    for k in range(n):
+        w = 1000 * rate(k / 100)
+        for axis in range(3):
+            src, sign = mount[axis]
+            out[3 * k + axis] = int(sign * w) if src == 2 else 0
+    return out
+
+
+def u_turn(start_s, seconds=2.0):
+    """As tests/core/test_gait.py: through pi, raised-cosine."""
+
+    def rate(t):
+        tau = (t - start_s) / seconds
+        return math.pi / seconds * (1 - math.cos(2 * math.pi * tau)) if 0 <= tau < 1 else 0.0
+
+    return rate
+
+
+def run_gyro(buf, gyro):
+    out = []
+    s = Session(100, out.append)
+    for k in range(len(buf) // 4):
+        j = 4 * k
+        s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3],
+                 gyro[3 * k], gyro[3 * k + 1], gyro[3 * k + 2])  # fmt: skip
+    return [e for e in out if e["type"] == "step"]
+
+
 def test_forward_is_forward_and_reversed_is_backward():
     fwd = run(walk(10, 110, False, UPRIGHT))
     back = run(walk(10, 110, True, UPRIGHT))
@@ -119,6 +151,49 @@ def test_no_allocation_per_sample_in_steady_state():
     assert plain > 500
     assert leaked == 0, leaked
     assert s.steps > 10
+
+
+def test_no_allocation_per_sample_with_a_gyroscope():
+    """The turn rate about the vertical is one more small-int sum per sample."""
+    buf = walk(12, 120, True, ON_THE_SIDE)
+    n = len(buf) // 4
+    gyro = gyro_about_up(ON_THE_SIDE, n, lambda t: 1.5 * math.sin(3.0 * t))
+    s = Session(100, lambda e: None)
+    leaked = 0
+    plain = 0
+    for k in range(n):
+        j = 4 * k
+        steps = s.steps
+        if k == n // 3:
+            gc.collect()
+        before = gc.mem_alloc()
+        s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3],
+                 gyro[3 * k], gyro[3 * k + 1], gyro[3 * k + 2])  # fmt: skip
+        used = gc.mem_alloc() - before
+        if k > n // 3 and s.steps == steps:
+            leaked += used
+            plain += 1
+    assert plain > 500
+    assert leaked == 0, leaked
+    assert s.steps > 10
+
+
+def test_with_a_gyroscope_the_steps_of_a_u_turn_have_no_direction():
+    """As tests/core/test_gait.py: backward, a 2 s U-turn, backward again (clip on its side)."""
+    buf = walk(20, 110, True, ON_THE_SIDE)
+    calls = run_gyro(buf, gyro_about_up(ON_THE_SIDE, len(buf) // 4, u_turn(10.0)))
+    turning = [e["direction"] for e in calls if 10500 <= e["t_ms"] <= 12000]
+    assert len(turning) >= 2 and all(d == "unknown" for d in turning), turning
+    after = [e["direction"] for e in calls if e["t_ms"] > 13500]
+    assert len(after) >= 10 and all(d == "backward" for d in after), after
+
+
+def test_the_small_steps_of_a_u_turn_between_two_runs_are_found():
+    """As tests/core/test_stride.py: a hard run, 2 s of steps at a tenth of it, the run again."""
+    buf = joined(walk(10, 190, False, UPRIGHT, amp=15000), walk(2, 140, False, UPRIGHT, amp=1500),
+                 walk(6, 190, False, UPRIGHT, amp=15000))  # fmt: skip
+    in_turn = [e for e in run(buf) if 10000 < e["t_ms"] < 12000]
+    assert len(in_turn) >= 3, len(in_turn)
 
 
 def test_a_pause_inside_a_run_does_not_halve_the_cadence():

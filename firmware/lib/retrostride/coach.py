@@ -15,7 +15,9 @@ per sample, ``on_step`` per decided step, ``on_fall`` per confirmed fall,
   for 15 s; the same for backward steps in a forward interval;
 - ``backward_limit`` when continuous backward time passes the cap;
 - ``fall`` buzz and a paused plan after a fall (the button resumes);
-- ``session_end`` with per-interval compliance and totals.
+- ``session_end`` with per-interval compliance (of the steps whose direction
+  was decided, the share that went the asked way: a U-turn's steps and a
+  bout's first ones are not held against the runner) and totals.
 
 Per tick nothing is allocated: the tick path compares ints only.
 """
@@ -83,6 +85,7 @@ class Coach:
         # per-interval tallies
         self.i_steps = array("i", bytes(4 * n))
         self.i_asked = array("i", bytes(4 * n))
+        self.i_decided = array("i", bytes(4 * n))  # steps not ``unknown``
         self.i_back_ms = array("i", bytes(4 * n))
         self.i_warnings = array("i", bytes(4 * n))
         self.steps = 0
@@ -154,6 +157,8 @@ class Coach:
             asked = self._asked[i]
             if (asked == 1 and back) or (asked == 0 and direction == "forward"):
                 self.i_asked[i] += 1
+            if direction != "unknown":
+                self.i_decided[i] += 1
             if back:
                 self.i_back_ms[i] += gap
             if self._wrong_ok[i]:
@@ -277,8 +282,9 @@ class Coach:
         back_s = []
         for i in range(self.n):
             s = self.i_steps[i]
+            d = self.i_decided[i]
             a = self._asked[i]
-            compliance.append((self.i_asked[i] * 100 + s // 2) // s if s and a >= 0 else None)
+            compliance.append((self.i_asked[i] * 100 + d // 2) // d if d and a >= 0 else None)
             steps.append(s)
             back_s.append((self.i_back_ms[i] + 500) // 1000)
         return {

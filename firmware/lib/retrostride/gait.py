@@ -35,6 +35,11 @@ single odd strides do not flip it. A bout's first two steps add no evidence
 (their windows are mostly the stop before it): they keep the direction of a
 bout that ended less than 10 s before (a U-turn, a stumble), unless the plan
 has started a new interval since, and are unknown otherwise.
+
+Where there is a gyroscope, a step taken while turning hard about the vertical
+(a U-turn's steps) adds no evidence and has no direction (``unknown``): a
+U-turn changes heading, not body-relative direction (shared/notes/science.md),
+and it may well change direction, so the evidence starts afresh after it.
 """
 
 try:
@@ -71,6 +76,10 @@ _CAP_TIMES = const(10)  # the session evidence saturates at this many times full
 _AXIS_MAX = const(4096)  # the session's lead axis is halved above this: a slow average
 _LEAD_FLOOR = const(64)  # a stride's lead below this is standing, not evidence
 _REL_MIN_COS = const(30)  # % : a lead this far off the session's axis says nothing
+# mrad/s about the vertical, smoothed over ~0.6 s: turning, not running a line.
+# Steps above it: IPOL U-turn steps 80 %, walking 2.7 % (next to the turns);
+# simulated running 0.7 %, its U-turns 98 % (a running track's bend is ~80)
+_TURN_MRAD_S = const(500)
 
 
 class GaitClassifier:
@@ -275,6 +284,17 @@ class GaitClassifier:
         trust = full if s > full else (-full if s < -full else s)
         return (sense * cos * trust * gait_model.REL_WEIGHT) // (100 * full)
 
+    def turning(self):
+        """Whether the runner is turning hard about the vertical (False without a gyro).
+
+        The detector's ``yaw`` is smoothed over about a stride: the pelvis
+        swings about the vertical every stride, so in a straight line a single
+        step's turn rate is not zero, but its average over a stride is.
+        """
+        d = self._d
+        yaw = d.yaw >> d.yaw_lp
+        return yaw >= _TURN_MRAD_S or -yaw >= _TURN_MRAD_S
+
     def classify(self, i_peak, i_prev, cadence):
         d = self._d
         vert = d.vert
@@ -314,9 +334,12 @@ class GaitClassifier:
         score = self.match(tf) if self.stride_vector(i_peak + self._lead, length) else 0
         self.score = score
         self._count += 1
-        rel = self.relative(gait, score, self._count > _BLIND_STEPS)
+        # a U-turn's steps, like a bout's blind steps, are no evidence
+        turning = self.turning()
+        use = self._count > _BLIND_STEPS and not turning
+        rel = self.relative(gait, score, use)
         vote = self._vote
-        if self._count > _BLIND_STEPS:  # earlier windows reach back into the stop
+        if use:
             vote = vote - (vote >> gait_model.LEAK_SHIFT) + score + rel
             self._vote = vote
             h = gait_model.HYSTERESIS
@@ -329,9 +352,12 @@ class GaitClassifier:
             elif self._dir == BACKWARD and vote > h:
                 self._dir = FORWARD
                 self._vote = vote = h
-        if self._dir == FORWARD and vote > 0:
+        elif turning:  # a U-turn may well change direction: the evidence starts afresh
+            self._vote = vote = 0
+        direction = UNKNOWN if turning else self._dir
+        if direction == FORWARD and vote > 0:
             margin = vote
-        elif self._dir == BACKWARD and vote < 0:
+        elif direction == BACKWARD and vote < 0:
             margin = -vote
         else:
             margin = 0
@@ -352,7 +378,7 @@ class GaitClassifier:
         confidence = 50 + (margin * 50) // gait_model.CONFIDENT
         if confidence > 99:
             confidence = 99
-        return self._dir, gait, confidence
+        return direction, gait, confidence
 
 
 def _biggest(x, y, z):

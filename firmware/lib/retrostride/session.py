@@ -47,11 +47,16 @@ class Session:
             coach.on_interval = self.classifier.new_interval
 
     def sample(self, t_ms, ax, ay, az, gx, gy, gz):
-        """One IMU sample at session time ``t_ms`` (ints; the gyro, possibly None, is unused)."""
+        """One IMU sample at session time ``t_ms`` (ints; the gyro, None when absent,
+        only tells the classifier when the runner turns)."""
         self.now_ms = t_ms
         coach = self._coach
         if self.guard.check(t_ms, ax, ay, az):
-            self.detector.feed(t_ms, ax, ay, az)
+            d = self.detector
+            d.feed(t_ms, ax, ay, az)
+            # a turn rate changes slowly: every 4th sample is plenty
+            if d.n & 3 == 0 and gx is not None and gy is not None and gz is not None:
+                d.turn(gx, gy, gz)
             t_fall = self.falls.feed(t_ms, ax, ay, az)
             if t_fall >= 0:
                 self._emit(events.fall_at(t_fall, t_ms))

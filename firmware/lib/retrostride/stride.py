@@ -6,7 +6,9 @@ smoothed, goes into a ring buffer. A step is a peak of vertical acceleration
 that rises above an adaptive threshold, after the signal has fallen back since
 the previous step, no sooner than a cadence-dependent refractory time. The
 threshold follows the typical peak of recent steps and sinks while no step
-comes (a turn or a walk after a hard run is softer); the rhythm ignores the
+comes (a turn or a walk after a hard run is softer); after running it falls
+at once to what the quiet period's bumps need (a U-turn's small steps between
+two running bouts are over within 2 s). The rhythm ignores the
 length of a pause, which would otherwise lock the refractory time onto every
 other step, and is re-learnt when a full-strength peak comes half an interval
 early. A step is dated by its highest peak; the classifier adds the
@@ -18,7 +20,9 @@ knocks are rejected. Each accepted step is handed, with the index range of the
 stride that ends at it, to a classifier (``retrostride.gait``) that reads the
 same ring buffers, and with ``lead``: each axis's odd cross-correlation with
 the vertical signal, summed since the last step. Only the accelerometer is
-used, so boards without a gyroscope behave the same.
+used to find steps, so boards without a gyroscope behave the same; a gyroscope,
+where there is one, only adds ``yaw`` (the turn rate about the vertical,
+smoothed over about a stride), from which the classifier tells a U-turn.
 
 Units: acceleration mm/s^2, time ms, all ints. Time constants are in ms and
 converted to samples at the session's rate (50-200 Hz behave alike).
@@ -38,6 +42,7 @@ RING = const(512)  # samples kept: 2.56 s at 200 Hz, more than one slow stride
 MASK = const(511)
 UNIT = const(10)  # unit gravity vector scaled by 2**UNIT
 _CLAMP = const(156000)  # +-16 g: keeps every product a small int
+_GYRO_CLAMP = const(35000)  # mrad/s, 2000 degrees/s: the largest IMU range
 _LP_MS = const(640)  # gravity low-pass time constant (rounded to a power of two samples)
 _NORM_EVERY = const(8)  # re-normalise gravity (and check for quiet) every 8 samples
 _SMOOTH_MS = const(40)  # moving average of the vertical signal
@@ -50,6 +55,10 @@ _CONFIRM_MS = const(150)  # a peak stands once nothing higher came for this long
 _QUIET_MS = const(800)  # no step for this long (no rhythm yet): expect softer ones
 _TYPICAL_FLOOR = const(3000)  # 40 % of it is _MIN_PEAK: lower would change nothing
 _DECAY_SHIFT = const(2)  # each quiet period takes this share (1/4) off the typical peak
+# ... or, after running (a typical peak above 0.6 g; walking's bar is near the
+# floor already), to twice the largest bump the quiet period showed
+_HARD_PEAK = const(6000)
+_SEEN_TIMES = const(2)
 _TILTED_COS = const(819)  # cos 37 degrees, x 2**UNIT
 _LAG_MS = const(80)  # lag of the vertical/axis cross-correlation (see ``lead``)
 _AXES_RING = const(64)  # raw samples kept for it: twice the lag at 200 Hz, with room
@@ -97,6 +106,7 @@ class StepDetector:
         self._held_i = -1  # first peak of a possible bout, waiting for a second
         self._held_t = -1
         self._decay_t = -1  # when the typical peak was last lowered
+        self._quiet_max = 0  # the largest vertical since the last candidate or sink
         # ``lead``: per sensor axis, sum of v(t - lag) * (a(t) - a(t - 2 lag)), the
         # odd part of the vertical/axis cross-correlation, since the last step
         # (the classifier takes it). Time reversal flips its sign; the clip does
@@ -105,6 +115,19 @@ class StepDetector:
         self._lag = 2 if lag < 2 else (_AXES_RING // 2 - 2 if lag >= _AXES_RING // 2 else lag)
         self._axes = array("i", bytes(12 * _AXES_RING))  # x, y, z interleaved
         self.lead = array("i", (0, 0, 0))
+        # turn rate about the vertical (mrad/s), low-passed like gravity from every
+        # 4th sample (``turn``), x 2**yaw_lp
+        self.yaw_lp = lp - 2 if lp > 2 else 0
+        self.yaw = 0
+
+    def turn(self, gx, gy, gz):
+        """A gyroscope sample (ints, mrad/s), every 4th: its rate about the vertical
+        goes into ``yaw``."""
+        gx = _GYRO_CLAMP if gx > _GYRO_CLAMP else (-_GYRO_CLAMP if gx < -_GYRO_CLAMP else gx)
+        gy = _GYRO_CLAMP if gy > _GYRO_CLAMP else (-_GYRO_CLAMP if gy < -_GYRO_CLAMP else gy)
+        gz = _GYRO_CLAMP if gz > _GYRO_CLAMP else (-_GYRO_CLAMP if gz < -_GYRO_CLAMP else gz)
+        u = self.u
+        self.yaw += ((gx * u[0] + gy * u[1] + gz * u[2]) >> UNIT) - (self.yaw >> self.yaw_lp)
 
     def feed(self, t_ms, ax, ay, az):
         """One accelerometer sample (ints). Returns nothing; steps go to on_step."""
@@ -174,6 +197,8 @@ class StepDetector:
                 self._armed = True
             else:
                 return
+        if v > self._quiet_max:
+            self._quiet_max = v
         threshold = (self._typical * _PEAK_FRACTION) // 100
         if threshold < _MIN_PEAK:
             threshold = _MIN_PEAK
@@ -192,7 +217,8 @@ class StepDetector:
 
     def _sink(self, t_ms):
         """Steps that stopped coming may have gone soft (a turn, slowing down,
-        a run turning into a walk): lower the bar once per quiet period."""
+        a run turning into a walk): lower the bar once per quiet period, by a
+        quarter, and after running down to what the period's bumps need."""
         quiet = self._interval + (self._interval >> 1) if self._interval else _QUIET_MS
         ref = self._last_t if self._last_t > self._decay_t else self._decay_t
         if t_ms - ref > quiet:
@@ -201,6 +227,10 @@ class StepDetector:
             if self._typical > _TYPICAL_FLOOR:
                 self._decay_t = t_ms
                 self._typical -= self._typical >> _DECAY_SHIFT
+                seen = _SEEN_TIMES * self._quiet_max
+                if seen < self._typical and self._typical > _HARD_PEAK:
+                    self._typical = seen if seen > _TYPICAL_FLOOR else _TYPICAL_FLOOR
+            self._quiet_max = 0
 
     def _refractory_ms(self):
         if self._interval:
@@ -209,6 +239,7 @@ class StepDetector:
         return _MIN_STEP_MS
 
     def _accept(self, peak_i, peak_v):
+        self._quiet_max = 0
         t_peak = self.t[peak_i & MASK]
         cap = 2 * self._typical + _MIN_PEAK  # one knock or glitch must not deafen it
         if peak_v > cap:
