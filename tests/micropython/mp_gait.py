@@ -68,12 +68,21 @@ def joined(*parts):
     return buf
 
 
-def run(buf):
+def feed(s, buf, k, gyro=None):
+    """Sample ``k`` of ``buf`` (and of ``gyro``, 3 ints a sample, when there is one) to ``s``."""
+    j = 4 * k
+    if gyro is None:
+        s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], None, None, None)
+    else:
+        s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3],
+                 gyro[3 * k], gyro[3 * k + 1], gyro[3 * k + 2])  # fmt: skip
+
+
+def run(buf, gyro=None):
     out = []
     s = Session(100, out.append)
     for k in range(len(buf) // 4):
-        j = 4 * k
-        s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], None, None, None)
+        feed(s, buf, k, gyro)
     return [e for e in out if e["type"] == "step"]
 
 
@@ -99,16 +108,6 @@ def u_turn(start_s, seconds=2.0):
     return rate
 
 
-def run_gyro(buf, gyro):
-    out = []
-    s = Session(100, out.append)
-    for k in range(len(buf) // 4):
-        j = 4 * k
-        s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3],
-                 gyro[3 * k], gyro[3 * k + 1], gyro[3 * k + 2])  # fmt: skip
-    return [e for e in out if e["type"] == "step"]
-
-
 def test_forward_is_forward_and_reversed_is_backward():
     fwd = run(walk(10, 110, False, UPRIGHT))
     back = run(walk(10, 110, True, UPRIGHT))
@@ -126,62 +125,45 @@ def test_mountings_give_the_same_calls():
             assert all(e["direction"] == want for e in steps[4:]), (mount, backward)
 
 
-def test_no_allocation_per_sample_in_steady_state():
-    buf = walk(12, 120, True, ON_THE_SIDE)
+def allocation_per_sample(buf, gyro=None):
+    """Bytes allocated by the samples that made no step, once a third of ``buf`` has warmed
+    the session up (a bout under way, buffers in use); and how many samples, and steps."""
     n = len(buf) // 4
-    s = Session(100, lambda e: None)
-    k = 0
-    while k < n // 3:  # warm up: a bout is under way, buffers are in use
-        j = 4 * k
-        s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], None, None, None)
-        k += 1
-    leaked = 0
-    plain = 0
-    gc.collect()
-    while k < n:
-        j = 4 * k
-        steps = s.steps
-        before = gc.mem_alloc()
-        s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], None, None, None)
-        used = gc.mem_alloc() - before
-        if s.steps == steps:
-            leaked += used
-            plain += 1
-        k += 1
-    assert plain > 500
-    assert leaked == 0, leaked
-    assert s.steps > 10
-
-
-def test_no_allocation_per_sample_with_a_gyroscope():
-    """The turn rate about the vertical is one more small-int sum per sample."""
-    buf = walk(12, 120, True, ON_THE_SIDE)
-    n = len(buf) // 4
-    gyro = gyro_about_up(ON_THE_SIDE, n, lambda t: 1.5 * math.sin(3.0 * t))
     s = Session(100, lambda e: None)
     leaked = 0
     plain = 0
     for k in range(n):
-        j = 4 * k
-        steps = s.steps
         if k == n // 3:
             gc.collect()
+        steps = s.steps
         before = gc.mem_alloc()
-        s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3],
-                 gyro[3 * k], gyro[3 * k + 1], gyro[3 * k + 2])  # fmt: skip
+        feed(s, buf, k, gyro)
         used = gc.mem_alloc() - before
-        if k > n // 3 and s.steps == steps:
+        if k >= n // 3 and s.steps == steps:
             leaked += used
             plain += 1
-    assert plain > 500
+    return leaked, plain, s.steps
+
+
+def test_no_allocation_per_sample_in_steady_state():
+    leaked, plain, steps = allocation_per_sample(walk(12, 120, True, ON_THE_SIDE))
+    assert plain > 500 and steps > 10
     assert leaked == 0, leaked
-    assert s.steps > 10
+
+
+def test_no_allocation_per_sample_with_a_gyroscope():
+    """The turn rate about the vertical is one more small-int sum every 4th sample."""
+    buf = walk(12, 120, True, ON_THE_SIDE)
+    gyro = gyro_about_up(ON_THE_SIDE, len(buf) // 4, lambda t: 1.5 * math.sin(3.0 * t))
+    leaked, plain, steps = allocation_per_sample(buf, gyro)
+    assert plain > 500 and steps > 10
+    assert leaked == 0, leaked
 
 
 def test_with_a_gyroscope_the_steps_of_a_u_turn_have_no_direction():
     """As tests/core/test_gait.py: backward, a 2 s U-turn, backward again (clip on its side)."""
     buf = walk(20, 110, True, ON_THE_SIDE)
-    calls = run_gyro(buf, gyro_about_up(ON_THE_SIDE, len(buf) // 4, u_turn(10.0)))
+    calls = run(buf, gyro_about_up(ON_THE_SIDE, len(buf) // 4, u_turn(10.0)))
     turning = [e["direction"] for e in calls if 10500 <= e["t_ms"] <= 12000]
     assert len(turning) >= 2 and all(d == "unknown" for d in turning), turning
     after = [e["direction"] for e in calls if e["t_ms"] > 13500]
