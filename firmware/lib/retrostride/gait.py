@@ -362,7 +362,9 @@ class GaitClassifier:
         else:
             margin = 0
         # the contact sits at a different place relative to the vertical peak
-        # when walking backward (toe first) than forward (heel first)
+        # when walking backward (toe first) than forward (heel first); a turning
+        # step is dated by its bout's direction (time-reversed IPOL's U-turns are
+        # walked backward)
         if gait == RUN:
             self.shift_ms = (
                 gait_model.SHIFT_RUN_BACKWARD_MS
