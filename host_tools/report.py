@@ -70,6 +70,11 @@ class Interval:
         return (self.end_ms - self.start_ms) / 1000
 
     @property
+    def decided_steps(self) -> int:
+        """Steps with a direction (not ``unknown``): what compliance is counted over."""
+        return self.forward_steps + self.backward_steps
+
+    @property
     def compliance(self) -> float | None:
         """Share of the steps with a decided direction that went the asked way; None
         where no direction is asked or none was decided.
@@ -79,11 +84,10 @@ class Interval:
         if self.reported_compliance is not None:
             return self.reported_compliance
         asked = ASKED_DIRECTION.get(self.kind or "")
-        decided = self.forward_steps + self.backward_steps
-        if asked is None or decided == 0:
+        if asked is None or self.decided_steps == 0:
             return None
         hits = self.backward_steps if asked == "backward" else self.forward_steps
-        return hits / decided
+        return hits / self.decided_steps
 
 
 @dataclass(frozen=True)
@@ -107,9 +111,7 @@ class Summary:
     def compliance(self) -> float | None:
         """Share of decided steps in the asked direction over all intervals that ask one."""
         asked = [
-            (iv.compliance, iv.forward_steps + iv.backward_steps)
-            for iv in self.intervals
-            if iv.compliance is not None
+            (iv.compliance, iv.decided_steps) for iv in self.intervals if iv.compliance is not None
         ]
         total = sum(n for _, n in asked)
         if not total:
@@ -289,7 +291,7 @@ def interval_line(iv: Interval, count: int) -> str:
         return f"{head}, no steps"
     if asked is None:
         return f"{head}, {iv.steps} steps ({iv.backward_steps} backward)"
-    unknown = iv.steps - iv.forward_steps - iv.backward_steps
+    unknown = iv.steps - iv.decided_steps
     note = f", {unknown} without a direction" if unknown else ""
     return f"{head}, {_pct(iv.compliance)} {asked} steps ({iv.steps} steps{note})"
 

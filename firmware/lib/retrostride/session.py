@@ -18,7 +18,7 @@ from retrostride import events
 from retrostride.gait import GaitClassifier
 from retrostride.safety import FallDetector
 from retrostride.sensor_guard import SensorGuard
-from retrostride.stride import MASK, StepDetector
+from retrostride.stride import EVERY_MASK, MASK, StepDetector
 
 _SATURATION_MM = const(155000)  # just under a +-16 g range
 
@@ -55,7 +55,7 @@ class Session:
             d = self.detector
             d.feed(t_ms, ax, ay, az)
             # a turn rate changes slowly: every 4th sample is plenty
-            if d.n & 3 == 0 and gx is not None and gy is not None and gz is not None:
+            if d.n & EVERY_MASK == 0 and gx is not None and gy is not None and gz is not None:
                 d.turn(gx, gy, gz)
             t_fall = self.falls.feed(t_ms, ax, ay, az)
             if t_fall >= 0:

@@ -63,7 +63,9 @@ _TILTED_COS = const(819)  # cos 37 degrees, x 2**UNIT
 _LAG_MS = const(80)  # lag of the vertical/axis cross-correlation (see ``lead``)
 _AXES_RING = const(64)  # raw samples kept for it: twice the lag at 200 Hz, with room
 _AXES_MASK = const(63)
-_EVERY_MASK = const(3)  # the lead sums every 4th sample (the lag is even: a(t - 2 lag) was kept)
+# the lead sums, and the turn rate takes, every 4th sample (the lag is even: a(t - 2 lag)
+# was kept)
+EVERY_MASK = const(3)
 
 
 class StepDetector:
@@ -116,7 +118,7 @@ class StepDetector:
         self._axes = array("i", bytes(12 * _AXES_RING))  # x, y, z interleaved
         self.lead = array("i", (0, 0, 0))
         # turn rate about the vertical (mrad/s), low-passed like gravity from every
-        # 4th sample (``turn``), x 2**yaw_lp
+        # 4th sample (``turn``, EVERY_MASK), x 2**yaw_lp
         self.yaw_lp = lp - 2 if lp > 2 else 0
         self.yaw = 0
 
@@ -156,7 +158,7 @@ class StepDetector:
         i = n & MASK
         self.t[i] = t_ms
         self.vert[i] = self._raw_sum // self._smooth
-        if n & _EVERY_MASK == 0:  # a sum over a step needs only some samples
+        if n & EVERY_MASK == 0:  # a sum over a step needs only some samples
             lag = self._lag
             ring = self._axes
             j = 3 * (n & _AXES_MASK)
