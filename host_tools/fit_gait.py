@@ -58,7 +58,7 @@ def run_core(trace: Trace, on_step: Callable[[Event, session.Session], None] | N
             on_step(e, holder[0])
 
     rate = trace.rate_hz()
-    s = session.Session(rate, emit)
+    s = session.Session(rate, emit, has_gyro=trace.has_gyro)
     holder.append(s)
     for r in trace.rows:
         s.sample(r[0], r[1], r[2], r[3], r[4], r[5], r[6])

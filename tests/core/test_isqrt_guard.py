@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from retrostride.isqrt import isqrt
 from retrostride.sensor_guard import SensorGuard
+from retrostride.session import replay
 
 
 @given(st.integers(0, 2**30 - 1))
@@ -45,3 +46,24 @@ def test_a_time_gap_is_reported():
     usable, events = guard_events([(0, 0, 0, 9810), (10, 0, 0, 9810), (500, 0, 0, 9810)])
     assert all(usable)
     assert [(e["t_ms"], e["detail"]) for e in events] == [(500, "gap")]
+
+
+def replay_warnings(header, rows):
+    out = []
+    replay([header, *rows], "t.csv", out.append)
+    return [(e["t_ms"], e["detail"], e["count"]) for e in out if e["type"] == "warning"]
+
+
+def test_a_trace_with_a_gyroscope_reports_its_missing_readings():
+    nan = set(range(100, 110)) | set(range(1200, 1205))  # samples, 10 ms apart
+    rows = [f"{k * 10},0,0,9.81,0.1,{'nan' if k in nan else '0'},0" for k in range(1300)]
+    # the first at once, the rest of the burst with the next report 10 s on
+    assert replay_warnings("t_ms,ax,ay,az,gx,gy,gz", rows) == [
+        (1000, "gyro_missing", 1),
+        (12000, "gyro_missing", 10),
+    ]
+
+
+def test_an_accelerometer_only_trace_has_no_gyroscope_to_miss():
+    rows = [f"{k * 10},0,0,9.81" for k in range(300)]
+    assert replay_warnings("t_ms,ax,ay,az", rows) == []

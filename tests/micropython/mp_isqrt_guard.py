@@ -4,6 +4,7 @@ import gc
 
 from retrostride.isqrt import isqrt
 from retrostride.sensor_guard import SensorGuard
+from retrostride.session import Session
 
 
 def test_isqrt_exact_on_squares_and_neighbours():
@@ -35,3 +36,13 @@ def test_guard_reports_missing_once_and_checks_without_allocating():
         guard.check(t, 0, 0, 9810)
         t += 10
     assert gc.mem_alloc() - before == 0
+
+
+def test_session_reports_a_missing_gyro_reading_only_where_one_is_expected():
+    for has_gyro, want in ((True, ["gyro_missing"]), (False, [])):
+        out = []
+        s = Session(100, out.append, has_gyro=has_gyro)
+        s.sample(0, 0, 0, 9810, 100, 0, 0)
+        s.sample(10, 0, 0, 9810, None, None, None)
+        s.sample(20, 0, 0, 9810, 100, None, 0)
+        assert [e["detail"] for e in out if e["type"] == "warning"] == want

@@ -18,7 +18,8 @@ _QUIET_MS = const(10000)
 _MISSING = const(0)
 _GAP = const(1)
 _SATURATED = const(2)
-_KINDS = ("missing", "gap", "saturated")
+_GYRO_MISSING = const(3)
+_KINDS = ("missing", "gap", "saturated", "gyro_missing")
 
 
 class SensorGuard:
@@ -29,8 +30,8 @@ class SensorGuard:
         self._gap_ms = 3 * period_ms
         self._sat = saturation_mm_s2
         self._last_t = -1
-        self._count = [0, 0, 0]
-        self._next_ms = [0, 0, 0]
+        self._count = [0, 0, 0, 0]
+        self._next_ms = [0, 0, 0, 0]
 
     def check(self, t_ms, ax, ay, az):
         """Count and report problems with one sample; False if it must be skipped."""
@@ -44,6 +45,11 @@ class SensorGuard:
         if ax >= sat or ax <= -sat or ay >= sat or ay <= -sat or az >= sat or az <= -sat:
             self._note(_SATURATED, t_ms)
         return True
+
+    def gyro_missing(self, t_ms):
+        """A sample whose accelerometer reading is fine but whose gyroscope's is
+        not, on a board or trace that has one: the turn rate misses an update."""
+        self._note(_GYRO_MISSING, t_ms)
 
     def _note(self, kind, t_ms):
         self._count[kind] += 1

@@ -31,9 +31,10 @@ class Session:
     each step and each fall (it pauses the plan).
     """
 
-    def __init__(self, rate_hz, emit, coach=None, saturation_mm_s2=_SATURATION_MM):
+    def __init__(self, rate_hz, emit, coach=None, saturation_mm_s2=_SATURATION_MM, has_gyro=False):
         period = (1000 + rate_hz // 2) // rate_hz
         self._emit = emit
+        self._has_gyro = has_gyro  # every sample should carry a gyro reading
         self._coach = coach
         self.now_ms = 0
         self.steps = 0
@@ -48,14 +49,17 @@ class Session:
 
     def sample(self, t_ms, ax, ay, az, gx, gy, gz):
         """One IMU sample at session time ``t_ms`` (ints; the gyro, None when absent,
-        only tells the classifier when the runner turns)."""
+        only tells the classifier when the runner turns). With ``has_gyro`` a
+        missing gyro reading is reported as a sensor warning."""
         self.now_ms = t_ms
         coach = self._coach
         if self.guard.check(t_ms, ax, ay, az):
             d = self.detector
             d.feed(t_ms, ax, ay, az)
-            # a turn rate changes slowly: every 4th sample is plenty
-            if d.n & EVERY_MASK == 0 and gx is not None and gy is not None and gz is not None:
+            if gx is None or gy is None or gz is None:
+                if self._has_gyro:
+                    self.guard.gyro_missing(t_ms)
+            elif d.n & EVERY_MASK == 0:  # a turn rate changes slowly: every 4th sample is plenty
                 d.turn(gx, gy, gz)
             t_fall = self.falls.feed(t_ms, ax, ay, az)
             if t_fall >= 0:
@@ -113,7 +117,8 @@ def replay(lines, name, emit, coach=None, plan_obj=None):
     for row in iter_rows(trace, lines):
         if session is None:
             rate = trace.meta.get("rate_hz", "100")
-            session = Session(int(rate) if rate.isdigit() else 100, emit, coach)
+            rate_hz = int(rate) if rate.isdigit() else 100
+            session = Session(rate_hz, emit, coach, has_gyro=trace.has_gyro)
         t = row[0]
         session.sample(t, row[1], row[2], row[3], row[4], row[5], row[6])
     if session is not None:
