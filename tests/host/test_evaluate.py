@@ -53,3 +53,15 @@ def test_recall_is_also_given_per_true_label_and_adds_up_across_traces():
     tally = score(trace, found)
     tally.add(score(trace, found[:2]))
     assert tally.figures()["step_recall_by_label"] == {"still": 0.0, "walk_forward": 0.75}
+
+
+def test_a_step_called_the_wrong_way_and_dated_by_it_is_a_wrong_call_not_only_a_miss():
+    """Walking contacts are dated by direction: a backward call lands ~290 ms off."""
+    truth = [(1000 + 700 * k, "walk_forward") for k in range(10)]  # slow walking
+    trace = parse_lines(labelled_trace(truth, 9000))
+    found = [events.step(t, "forward", "walk", 110, 90, t + 300) for t, _ in truth[:6]]
+    found += [events.step(t - 290, "backward", "walk", 110, 60, t + 300) for t, _ in truth[6:]]
+    figures = score(trace, found).figures()
+    assert figures["step_recall"] == 0.6  # the mis-dated contacts are not found...
+    assert figures["direction_scored_steps"] == 10 - WARMUP_STEPS  # ...but they are judged
+    assert figures["direction_recall"]["forward"] == round(3 / 7, 4)
