@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from host_tools.evaluate import MATCH_TOLERANCE_MS, Tally, match, score, truth_of
+from host_tools.evaluate import Tally, match, score, truth_of
 from host_tools.paths import FIRMWARE_LIB, IPOL_DATA
 from host_tools.timereverse import load, reverse
 from retrostride import gait, gait_model, session
@@ -138,12 +138,12 @@ def _apply(values: dict[str, Any]) -> None:
         setattr(gait_model, k, v)
 
 
-def evaluate(traces: Sequence[Trace], tol: int = MATCH_TOLERANCE_MS) -> dict[str, Any]:
+def evaluate(traces: Sequence[Trace]) -> dict[str, Any]:
     """Eval figures of the core (as currently configured) over these traces; the
     direction figures count every detected step (``evaluate.CALL_TOLERANCE_MS``)."""
     total = Tally()
     for tr in traces:
-        total.add(score(tr, run_core(tr), tol))
+        total.add(score(tr, run_core(tr)))
     return total.figures()
 
 
