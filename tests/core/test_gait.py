@@ -203,6 +203,19 @@ def test_with_a_gyroscope_the_steps_of_a_u_turn_have_no_direction() -> None:
     assert len(after) >= 10 and set(after) == {"backward"}, after
 
 
+def test_without_a_gyroscope_a_run_turning_into_a_walk_starts_afresh() -> None:
+    """Running backward, then at once walking forward (a U-turn's small steps, with no
+    gyroscope to tell the turn): the walk's first steps are unknown, not backward."""
+    run = walk(8, 170, backward=True, amp=16000)
+    steps = [(8_000 + s[0], *s[1:]) for s in walk(6, 110)]
+    calls = decisions(run + steps)
+    running = [e for e in calls if e["gait"] == "run"]
+    walking = [str(e["direction"]) for e in calls if e["t_ms"] > 8_000]  # type: ignore[operator]
+    assert len(running) >= 15 and running[-1]["direction"] == "backward"
+    assert len(walking) >= 8 and "backward" not in walking, walking
+    assert walking[:2] == ["unknown"] * 2 and set(walking[2:]) == {"forward"}, walking
+
+
 def test_the_pelvis_swinging_about_the_vertical_every_stride_is_not_turning() -> None:
     """In a straight line the trunk still yaws, one way then the other each stride."""
     stride_s = 2 * 60 / 110

@@ -170,6 +170,17 @@ def test_with_a_gyroscope_the_steps_of_a_u_turn_have_no_direction():
     assert len(after) >= 10 and all(d == "backward" for d in after), after
 
 
+def test_without_a_gyroscope_a_run_turning_into_a_walk_starts_afresh():
+    """As tests/core/test_gait.py: running backward, then at once walking forward."""
+    buf = joined(walk(8, 170, True, ON_THE_SIDE, amp=16000), walk(6, 110, False, ON_THE_SIDE))
+    calls = run(buf)
+    running = [e for e in calls if e["gait"] == "run"]
+    assert len(running) >= 15 and running[-1]["direction"] == "backward", running[-1]
+    walking = [e["direction"] for e in calls if e["t_ms"] > 8000]
+    assert len(walking) >= 8 and "backward" not in walking, walking
+    assert walking[:2] == ["unknown", "unknown"], walking
+
+
 def test_the_small_steps_of_a_u_turn_between_two_runs_are_found():
     """As tests/core/test_stride.py: a hard run, 2 s of steps at a tenth of it, the run again."""
     buf = joined(walk(10, 190, False, UPRIGHT, amp=15000), walk(2, 140, False, UPRIGHT, amp=1500),

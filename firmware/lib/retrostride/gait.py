@@ -40,6 +40,9 @@ Where there is a gyroscope, a step taken while turning hard about the vertical
 (a U-turn's steps) adds no evidence and has no direction (``unknown``): a
 U-turn changes heading, not body-relative direction (shared/notes/science.md),
 and it may well change direction, so the evidence starts afresh after it.
+Without one, the nearest sign of a turn is a run that turns into a walk within
+a bout (slowing down, or the few small steps of turning round): the walk's
+first steps start afresh, like a new bout's.
 """
 
 try:
@@ -80,6 +83,9 @@ _REL_MIN_COS = const(30)  # % : a lead this far off the session's axis says noth
 # Steps above it: IPOL U-turn steps 80 %, walking 2.7 % (next to the turns);
 # simulated running 0.7 %, its U-turns 98 % (a running track's bend is ~80)
 _TURN_MRAD_S = const(500)
+# running steps in a row before a walking step counts as the run turning into a
+# walk (IPOL's walking has single steps misread as running)
+_RUN_STREAK = const(4)
 
 
 class GaitClassifier:
@@ -93,6 +99,7 @@ class GaitClassifier:
         self._vote = 0
         self._dir = UNKNOWN
         self._count = 0  # steps in this bout
+        self._runs = 0  # running steps in a row
         self._last_t = -1  # peak time of the last step classified
         self._fresh = False  # a plan's interval started since the last bout began
         # the stride window ends 10 ms after the peak at any sample rate: the
@@ -329,6 +336,14 @@ class GaitClassifier:
                 lowest = v
             j += 1
         gait = RUN if lowest < _FLIGHT_MM or cadence >= _RUN_CADENCE + 30 else WALK
+        if gait == RUN:
+            self._runs += 1
+        else:
+            if i_prev >= 0 and self._runs >= _RUN_STREAK:  # slowing down, or turning round
+                self._dir = UNKNOWN
+                self._vote = 0
+                self._count = 0
+            self._runs = 0
         # direction
         tf = self._tr if gait == RUN else self._tw
         score = self.match(tf) if self.stride_vector(i_peak + self._lead, length) else 0
