@@ -294,6 +294,68 @@ def test_the_session_frame_learns_nothing_from_a_bout_start_or_an_odd_stride() -
     assert stride(10, 5, 30) == 0  # too small: standing
 
 
+def test_a_warm_up_fixes_the_frame_until_the_clip_is_moved() -> None:
+    """``relative`` in a plan's warm-up: every stride is credited as forward whatever its
+    template score; after 20 the template no longer moves the frame, until the vertical
+    tilts (the clip handled) and the frame is learnt afresh."""
+    c = gait.GaitClassifier(Session(RATE, lambda e: None).detector)
+    lead = c._d.lead
+
+    def stride(score: int) -> int:
+        c._lead_prev[0] = c._lead_prev[1] = c._lead_prev[2] = 0
+        lead[0], lead[1], lead[2] = 8000, -300, 0
+        return int(c.relative(gait.WALK, score, True))
+
+    c.new_interval("warmup")
+    stride(0)  # sets the axis
+    for _ in range(20):
+        stride(-60)  # the template says backward: the warm-up says forward
+    assert c._session[gait.WALK] > 0
+    c.new_interval("backward")
+    for _ in range(200):
+        assert stride(-60) > 0  # the template cannot talk it round
+    c._d.tilted = True
+    stride(-60)
+    assert c._session[gait.WALK] == 0  # afresh: the axis is set again, no evidence yet
+    for _ in range(10):
+        stride(-60)
+    assert stride(-60) < 0  # and the template teaches it, as without a warm-up
+
+
+def mirrored_shape(phase: float) -> float:
+    """A step the template reads the wrong way round: the measured shape mirrored in time."""
+    return stride_shape(-phase)
+
+
+def coached_calls(first: str) -> tuple[list[str], int]:
+    """A walker the template misreads: 40 s forward in a ``first`` interval, 2 s to turn
+    round, 20 s backward in a backward interval. Directions after the turn, and how many
+    wrong-direction warnings the coach gave."""
+    plan = {"version": 1, "name": "misread", "blocks": [
+        {"kind": first, "seconds": 40}, {"kind": "backward", "seconds": 60}]}  # fmt: skip
+    fwd = walk(40, 110, vshape=mirrored_shape)
+    rest = [(40_000 + s[0], *s[1:]) for s in standing(2)]
+    back = [(42_000 + s[0], *s[1:]) for s in walk(20, 110, backward=True, vshape=mirrored_shape)]
+    out: list[dict[str, object]] = []
+    session = Session(RATE, out.append, Coach(plan, out.append))
+    for smp in fwd + rest + back:
+        session.sample(*smp)
+    calls = [str(e["direction"]) for e in out if e["type"] == "step" and e["t_ms"] > 42_000]  # type: ignore[operator]
+    warnings = [e for e in out if e["type"] == "warning" and e["reason"] == "wrong_direction"]
+    return calls, len(warnings)
+
+
+def test_a_warm_up_teaches_the_frame_what_the_template_misreads() -> None:
+    """Without a warm-up the session frame learns from the template and calls this walker
+    the wrong way round all session (and warns a compliant runner); a forward warm-up is
+    taken as forward, and the backward interval after it is called backward."""
+    misread, nagged = coached_calls("forward")
+    assert misread.count("forward") >= 0.9 * len(misread) and nagged > 0, misread
+    calls, warned = coached_calls("warmup")
+    assert len(calls) >= 30 and warned == 0
+    assert calls.count("backward") >= 0.9 * len(calls), calls
+
+
 def test_model_constants_are_integers_of_the_right_shape() -> None:
     assert len(gait_model.TEMPLATE) == gait.N
     assert all(isinstance(v, int) and -127 <= v <= 127 for v in gait_model.TEMPLATE)

@@ -272,6 +272,32 @@ def test_the_session_frame_calls_a_bout_the_vertical_signal_cannot():
     assert all(d == "backward" for d in later[3:]), later
 
 
+def mirrored(p):
+    """A step the template reads the wrong way round."""
+    return shape(-p)
+
+
+def test_a_warm_up_teaches_the_frame_what_the_template_misreads():
+    """As tests/core/test_gait.py: a misread walker, 40 s of warm-up, 2 s to turn round,
+    a backward interval called backward (clip upside down and sideways)."""
+    from retrostride.coach import Coach
+
+    plan = {"version": 1, "name": "misread", "blocks": [
+        {"kind": "warmup", "seconds": 40}, {"kind": "backward", "seconds": 60}]}  # fmt: skip
+    still = walk(2, 110, False, UPSIDE_DOWN_SIDEWAYS, amp=0)  # standing, the clip as it was
+    buf = joined(walk(40, 110, False, UPSIDE_DOWN_SIDEWAYS, vshape=mirrored), still,
+                 walk(20, 110, True, UPSIDE_DOWN_SIDEWAYS, vshape=mirrored))  # fmt: skip
+    out = []
+    s = Session(100, out.append, Coach(plan, out.append))
+    for k in range(len(buf) // 4):
+        feed(s, buf, k)
+    calls = [e["direction"] for e in out if e["type"] == "step" and e["t_ms"] > 42000]
+    assert len(calls) >= 30 and calls.count("backward") >= 0.9 * len(calls), calls
+    assert not [e for e in out if e["type"] == "warning" and e["reason"] == "wrong_direction"]
+    plain = [e["direction"] for e in run(buf) if e["t_ms"] > 42000]
+    assert plain.count("forward") >= 0.9 * len(plain), plain
+
+
 def test_a_clip_put_back_the_other_way_round_is_relearnt():
     """As tests/core/test_gait.py: walk, 4 s lying on its side, walk turned 180 degrees."""
     lying = ((2, 1), (0, 1), (1, 1))  # x: up

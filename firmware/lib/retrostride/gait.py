@@ -25,8 +25,9 @@ does not turn on the runner, so over a session the lead keeps one axis in the
 sensor's frame (a U-turn turns the clip with the body and changes nothing),
 pointing one way going forward and the other going backward. Which way is
 forward depends on the mounting and the walker, so the session learns it from
-the template scores (``relative``); after that, a step's lead is strong
-evidence of its own.
+the template scores (``relative``) -- or, on a plan, from its warm-up, which is
+taken as forward and then settles it for the session; after that, a step's lead
+is strong evidence of its own.
 
 Both are pooled over the bout with a leaky sum, and the direction only changes
 when the pooled evidence for the other direction passes a hysteresis margin,
@@ -86,6 +87,11 @@ _TURN_MRAD_S = const(500)
 # running steps in a row before a walking step counts as the run turning into a
 # walk (IPOL's walking has single steps misread as running)
 _RUN_STREAK = const(4)
+# a plan's warm-up is walked or run forward: each of its strides credits the sense
+# its lead points to as forward with this many score units, and once this many
+# have, that gait's frame is known and the template no longer moves it
+_WARMUP_CREDIT = const(40)
+_WARMUP_STRIDES = const(20)
 
 
 class GaitClassifier:
@@ -115,18 +121,23 @@ class GaitClassifier:
         self._lead_prev = array("i", (0, 0, 0))  # the detector's lead over the step before
         self._axis = array("i", bytes(4 * 6))  # per gait: the lead axis, arbitrary sense
         self._session = array("i", (0, 0))  # per gait: template evidence its + sense is forward
+        self._warmup = False  # the plan's warm-up is on
+        self._known = array("i", (0, 0))  # per gait: warm-up strides credited to the frame
 
-    def new_interval(self):
-        """A plan's interval starts: the old direction is no longer the best guess.
+    def new_interval(self, kind):
+        """A plan's interval of ``kind`` (``retrostride.plan.KINDS``) starts: the old
+        direction is no longer the best guess.
 
         The evidence restarts, counted as a new bout's (the next two steps add
         none, the following ones decide alone); the next bout (after the runner
         stops to turn round, perhaps a few steps later) does not keep the old
-        direction for its first steps.
+        direction for its first steps. A warm-up teaches the session's frame
+        which way is forward (``relative``).
         """
         self._vote = 0
         self._count = 0
         self._fresh = True
+        self._warmup = kind == "warmup"
 
     def stride_vector(self, i_end, length):
         """Resample the ``length`` samples before ``i_end`` into ``self.vec``.
@@ -215,6 +226,7 @@ class GaitClassifier:
             for k in range(6):
                 axis[k] = 0
             self._session[0] = self._session[1] = 0
+            self._known[0] = self._known[1] = 0
         ref = d.u_ref
         ref[0] = d.u[0]
         ref[1] = d.u[1]
@@ -284,7 +296,14 @@ class GaitClassifier:
         # must not undo what a long forward warm-up taught (twice: simulated
         # walkers on the intro plan 0.96 balanced accuracy, ten times 0.999)
         full = gait_model.SESSION_FULL
-        s = self._session[gait] + sense * score
+        known = self._known
+        if self._warmup:  # taken as forward, whatever the template makes of it
+            s = self._session[gait] + sense * _WARMUP_CREDIT
+            known[gait] += 1
+        elif known[gait] >= _WARMUP_STRIDES:  # the warm-up settled it
+            s = self._session[gait]
+        else:
+            s = self._session[gait] + sense * score
         cap = _CAP_TIMES * full
         s = cap if s > cap else (-cap if s < -cap else s)
         self._session[gait] = s
