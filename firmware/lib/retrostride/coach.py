@@ -66,7 +66,7 @@ class Coach:
     def __init__(self, plan_obj, emit, cap_s=None, cap_steps=None, origin=0):
         self.name = plan_obj["name"]
         self._emit = emit
-        self.on_interval = None  # called with its kind as each interval starts (the session wires it)
+        self.on_interval = None  # called with its kind as each interval starts (Session wires it)
         self._origin = origin
         flat = plan.flatten(plan_obj)
         ext = plan.extensions(plan_obj)
