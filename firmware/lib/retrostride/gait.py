@@ -212,7 +212,9 @@ class GaitClassifier:
         trials 98 % of strides agree in sense with their trial, measured
         offline: docs/detection.md). Which sense is forward differs by
         mounting and walker, so the session learns it: every step's template
-        score is credited to the sense its lead points to. Once that evidence
+        score is credited to the sense its lead points to -- during a plan's
+        warm-up a fixed forward credit instead, and after ``_WARMUP_STRIDES``
+        of those the template no longer moves it. Once that evidence
         has built up, each step's agreement with the axis is evidence about it
         as good as many template scores. ``use`` is False
         for a bout's blind steps (windows mostly the stop): they only move the
