@@ -21,8 +21,8 @@ a queued cue that waited too long is dropped (a countdown for a change that has
 already happened is noise). Strength per board: ``scale_pct`` caps the
 strength, ``min_level`` lifts every non-zero level so a weak ERM still spins,
 ``kick_ms`` starts every pulse at full strength for that long (an ERM at rest
-needs a kick to spin up quickly, then holds at a lower level); ``binary=True`` renders every pulse as full on/off for a buzzer or an LED,
-keeping the rhythm.
+needs a kick to spin up quickly, then holds at a lower level); ``binary=True``
+renders every pulse as full on/off for a buzzer or an LED, keeping the rhythm.
 """
 
 try:
@@ -158,7 +158,8 @@ def doc():
         "| --- | --- | --- | --- |",
     ]
     for name, rhythm, priority, meaning in table():
-        lines.append("| " + name + " | `" + rhythm + "` | " + str(priority) + " | " + meaning + " |")
+        cells = (name, "`" + rhythm + "`", str(priority), meaning)
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
