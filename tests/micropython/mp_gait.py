@@ -307,3 +307,44 @@ def test_a_clip_put_back_the_other_way_round_is_relearnt():
     after = [e["direction"] for e in run(buf) if e["t_ms"] > 44000]
     assert len(after) >= 60, len(after)
     assert "backward" not in after, after
+
+
+def leaned(buf, degrees):
+    """``buf`` (clip upright) with the trunk pitched by ``degrees``, in place."""
+    a = math.radians(degrees)
+    c = math.cos(a)
+    s = math.sin(a)
+    for j in range(0, len(buf), 4):
+        x = buf[j + 1]
+        z = buf[j + 3]
+        buf[j + 1] = int(c * x + s * z)
+        buf[j + 3] = int(c * z - s * x)
+    return buf
+
+
+def test_a_lean_tells_the_frame_what_the_stride_shape_cannot():
+    """As tests/core/test_gait.py, running: after standing upright, runs whose vertical
+    signal is the same played either way get one call both ways upright, and their own
+    call each when leaning."""
+
+    def calls(degrees, backward):
+        bout = leaned(walk(40, 185, backward, UPRIGHT, vshape=symmetric), degrees)
+        return [e["direction"] for e in run(joined(300, bout)) if e["t_ms"] > 18000]
+
+    upright = calls(0, False), calls(0, True)
+    assert len(upright[0]) >= 40 and len(set(upright[0] + upright[1])) == 1, upright
+    assert set(calls(6, False)) == {"forward"}
+    assert set(calls(6, True)) == {"backward"}
+
+
+def test_the_upright_is_not_taken_from_a_bent_posture():
+    """As tests/core/test_stride.py: standing still sets the upright, bending over does not."""
+    s = Session(100, lambda e: None)
+    d = s.detector
+    for k in range(300):
+        s.sample(10 * k, 0, 0, G, None, None, None)
+    assert d.has_still and list(d.u_still) == [0, 0, 1024]
+    bent = (int(G * math.sin(0.35)), int(G * math.cos(0.35)))  # 20 degrees
+    for k in range(300, 600):
+        s.sample(10 * k, bent[0], 0, bent[1], None, None, None)
+    assert list(d.u_still) == [0, 0, 1024]

@@ -22,7 +22,10 @@ same ring buffers, and with ``lead``: each axis's odd cross-correlation with
 the vertical signal, summed since the last step. Only the accelerometer is
 used to find steps, so boards without a gyroscope behave the same; a gyroscope,
 where there is one, only adds ``yaw`` (the turn rate about the vertical,
-smoothed over about a stride), from which the classifier tells a U-turn.
+smoothed over about a stride), from which the classifier tells a U-turn. The
+detector also keeps the vertical of the last time the wearer stood still and
+the vertical averaged while moving since: the classifier reads the wearer's
+forward lean from the two.
 
 Units: acceleration mm/s^2, time ms, all ints. Time constants are in ms and
 converted to samples at the session's rate (50-200 Hz behave alike).
@@ -44,7 +47,7 @@ UNIT = const(10)  # unit gravity vector scaled by 2**UNIT
 _CLAMP = const(156000)  # +-16 g: keeps every product a small int
 _GYRO_CLAMP = const(35000)  # mrad/s, 2000 degrees/s: the largest IMU range
 _LP_MS = const(640)  # gravity low-pass time constant (rounded to a power of two samples)
-_NORM_EVERY = const(8)  # re-normalise gravity (and check for quiet) every 8 samples
+NORM_EVERY = const(8)  # re-normalise gravity (and check for quiet) every 8 samples
 _SMOOTH_MS = const(40)  # moving average of the vertical signal
 _SMOOTH_MAX = const(8)  # samples, at 200 Hz
 _MIN_PEAK = const(1200)  # mm/s^2 above gravity: below this nothing is a step
@@ -60,6 +63,12 @@ _DECAY_SHIFT = const(2)  # each quiet period takes this share (1/4) off the typi
 _HARD_PEAK = const(6000)
 _SEEN_TIMES = const(2)
 _TILTED_COS = const(819)  # cos 37 degrees, x 2**UNIT
+# standing still: the vertical within this of gravity at every 8th sample, this
+# many times in a row (~0.5 s at 100 Hz); the posture then is the wearer's upright
+_STILL_MM = const(500)
+_STILL_CHECKS = const(6)
+_SAME_POSTURE_COS = const(1020)  # cos 5 degrees, x 2**UNIT: a later stillness this close
+_SETTLE_MS = const(2000)  # moving for this long: past speeding up, the tilt is the lean
 _LAG_MS = const(80)  # lag of the vertical/axis cross-correlation (see ``lead``)
 _AXES_RING = const(64)  # raw samples kept for it: twice the lag at 200 Hz, with room
 _AXES_MASK = const(63)
@@ -98,6 +107,15 @@ class StepDetector:
         # moved by more than ~37 degrees (the clip handled, a fall, lying down)
         self.u_ref = array("i", (0, 0, 1 << UNIT))
         self.tilted = False
+        # the vertical the last time the wearer stood still (``has_still``), and
+        # summed since moving settled (``u_moving`` samples): see ``_stand``
+        self.u_still = array("i", (0, 0, 1 << UNIT))
+        self._upright = array("i", (0, 0, 1 << UNIT))  # the first of them
+        self.has_still = False
+        self._still = 0  # checks in a row that found the wearer still
+        self.u_sum = array("i", (0, 0, 0))
+        self.u_moving = 0
+        self._moved_t = -1
         self._peak_val = 0
         self._peak_i = -1
         self._armed = True
@@ -147,9 +165,10 @@ class StepDetector:
             g[0] += ax - (g[0] >> lp)
             g[1] += ay - (g[1] >> lp)
             g[2] += az - (g[2] >> lp)
-        if n % _NORM_EVERY == 0:  # often enough, and a fraction of the cost
+        if n % NORM_EVERY == 0:  # often enough, and a fraction of the cost
             self._normalise()
             self._sink(t_ms)
+            self._stand(n, t_ms)
         u = self.u
         along = (ax * u[0] + ay * u[1] + az * u[2]) >> UNIT
         k = n % self._smooth
@@ -189,8 +208,51 @@ class StepDetector:
         u[2] = (z << UNIT) // norm
         self.g_mm = norm << 3
         r = self.u_ref
+        if self.n == 0:  # the first vertical is where the clip is, not a move
+            r[0] = u[0]
+            r[1] = u[1]
+            r[2] = u[2]
         if (u[0] * r[0] + u[1] * r[1] + u[2] * r[2]) >> UNIT < _TILTED_COS:
             self.tilted = True
+
+    def _stand(self, n, t_ms):
+        """The vertical when last standing still (``u_still``) and summed while
+        moving since (``u_sum``, every 8th sample, so a stride's sway cancels):
+        the classifier reads the wearer's lean from the two."""
+        v = self.vert[(n - 1) & MASK]
+        self._still = self._still + 1 if -_STILL_MM < v < _STILL_MM else 0
+        u = self.u
+        if self._still >= _STILL_CHECKS:
+            # a posture far from the first one seen still (bent over, sitting)
+            # is not an upright to read a lean against
+            a = self._upright
+            if not self.has_still:
+                a[0] = u[0]
+                a[1] = u[1]
+                a[2] = u[2]
+            if (u[0] * a[0] + u[1] * a[1] + u[2] * a[2]) >> UNIT >= _SAME_POSTURE_COS:
+                s = self.u_still
+                s[0] = u[0]
+                s[1] = u[1]
+                s[2] = u[2]
+                self.has_still = True
+            self._moved_t = -1
+            return
+        s = self.u_sum
+        if self._moved_t < 0:
+            self._moved_t = t_ms
+            s[0] = s[1] = s[2] = 0
+            self.u_moving = 0
+        elif t_ms - self._moved_t > _SETTLE_MS:
+            s[0] += u[0]
+            s[1] += u[1]
+            s[2] += u[2]
+            self.u_moving += 1
+            if self.u_moving >= 1024:  # a slow average, in small ints
+                s[0] >>= 1
+                s[1] >>= 1
+                s[2] >>= 1
+                self.u_moving >>= 1
 
     def _detect(self, n, t_ms):
         v = self.vert[n & MASK]
