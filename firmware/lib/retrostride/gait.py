@@ -108,6 +108,7 @@ _LEAN_CREDIT = const(40)
 _LEAN_RUN_MS = const(2500)
 _LEAN_WALK_MS = const(10000)
 
+
 class GaitClassifier:
     """``classify(i_peak, i_prev, cadence)`` -> (direction, gait, confidence %)."""
 
@@ -134,7 +135,7 @@ class GaitClassifier:
         # the session's frame (see ``relative``), per gait
         self._lead_prev = array("i", (0, 0, 0))  # the detector's lead over the step before
         self._axis = array("i", bytes(4 * 6))  # per gait: the lead axis, arbitrary sense
-        self._session = array("i", (0, 0))  # per gait: template evidence its + sense is forward
+        self._session = array("i", (0, 0))  # per gait: evidence that its + sense is forward
         self._warmup = False  # the plan's warm-up is on
         self._known = array("i", (0, 0))  # per gait: warm-up strides credited to the frame
         # per gait: the detector's moving samples (every 8th) before the lean is read

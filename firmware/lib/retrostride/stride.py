@@ -67,7 +67,7 @@ _TILTED_COS = const(819)  # cos 37 degrees, x 2**UNIT
 # many times in a row (~0.5 s at 100 Hz); the posture then is the wearer's upright
 _STILL_MM = const(500)
 _STILL_CHECKS = const(6)
-_SAME_POSTURE_COS = const(1020)  # cos 5 degrees, x 2**UNIT: a later stillness this close
+_SAME_POSTURE_COS = const(1020)  # cos 5 degrees, x 2**UNIT: a later upright is this near the first
 _SETTLE_MS = const(2000)  # moving for this long: past speeding up, the tilt is the lean
 _LAG_MS = const(80)  # lag of the vertical/axis cross-correlation (see ``lead``)
 _AXES_RING = const(64)  # raw samples kept for it: twice the lag at 200 Hz, with room
