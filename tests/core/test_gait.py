@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -417,54 +416,54 @@ def test_a_new_interval_of_the_plan_does_not_inherit_the_old_direction() -> None
     assert set(coached[2:]) == set(plain[2:]) == {"backward"}, (coached, plain)
 
 
-def leaning_calls(spm: float, degrees: float, backward: bool) -> list[str]:
-    """Directions from 15 s into a bout, after standing upright, of a walker or runner
-    whose vertical signal is the same played either way (the template cannot tell),
-    pitched by ``degrees`` while moving."""
+def leaning_calls(degrees: float, backward: bool) -> list[str]:
+    """Directions from 15 s into a run, after standing upright, of a runner whose
+    vertical signal is the same played either way (the template cannot tell),
+    pitched by ``degrees`` while running."""
     lean = rotation(0, math.radians(degrees), 0)
-    bout = walk(40, spm, backward=backward, vshape=symmetric_shape, rot=lean)
+    bout = walk(40, 185, backward=backward, vshape=symmetric_shape, rot=lean)
     calls = decisions(standing(3) + shifted(bout, 3000))
     return [str(e["direction"]) for e in calls if e["t_ms"] > 18_000]  # type: ignore[operator]
 
 
-@pytest.mark.parametrize(("spm", "forward_lean"), [(185, 6), (110, -6)])
-def test_a_lean_tells_the_frame_what_the_stride_shape_cannot(spm: float, forward_lean: int) -> None:
-    """The session frame reads the lean against standing still: running, forward strides'
-    lead points against it; walking, along it. This synthetic AP signal is the same for
-    both gaits, so the lean the rule reads as forward is +6 degrees running and -6
-    walking here. Upright, both directions get the same call; leaning, each gets its
-    own; under 3 degrees the lean says nothing."""
-    upright = leaning_calls(spm, 0, False), leaning_calls(spm, 0, True)
+def test_a_lean_tells_the_running_frame_what_the_stride_shape_cannot() -> None:
+    """The running frame reads the lean against standing still: forward strides' lead
+    points against it (in this synthetic signal, +6 degrees of pitch is that lean).
+    Upright, both directions get the same call; leaning, each gets its own; under 5
+    degrees the lean says nothing. Walking is left to the template: a walker's
+    lean is no bigger than how differently people stand."""
+    upright = leaning_calls(0, False), leaning_calls(0, True)
     assert len(upright[0]) >= 40 and set(upright[0]) == set(upright[1]), upright
     assert len(set(upright[0])) == 1
-    assert set(leaning_calls(spm, forward_lean, False)) == {"forward"}
-    assert set(leaning_calls(spm, forward_lean, True)) == {"backward"}
-    assert leaning_calls(spm, forward_lean / 3, True) == upright[1]
+    assert set(leaning_calls(6, False)) == {"forward"}
+    assert set(leaning_calls(6, True)) == {"backward"}
+    assert leaning_calls(4, True) == upright[1]
+    walking = rotation(0, math.radians(-6), 0)  # the lean walking's lead would read
+    bout = walk(40, 110, backward=True, vshape=symmetric_shape, rot=walking)
+    walked = decisions(standing(3) + shifted(bout, 3000))
+    assert {e["direction"] for e in walked if e["t_ms"] > 18_000} == {"forward"}  # type: ignore[operator]
 
 
-def test_the_lean_credits_the_sense_its_gait_leads_forward() -> None:
+def test_the_lean_credits_the_sense_running_strides_lead_against() -> None:
     """``lean_credit``: a lean of 6 degrees along +x credits a frame axis along -x as
-    forward when running and along +x when walking; nothing across the axis, under 3
-    degrees, before the gait has gone on long enough, or without a standing upright."""
+    forward and one along +x as backward; nothing across the axis, under 5 degrees,
+    before 2.5 s of settled running, or without a standing upright."""
     c = gait.GaitClassifier(Session(RATE, lambda e: None).detector)
     d = c._d
     d.has_still = True
     d.u_still[0], d.u_still[1], d.u_still[2] = 0, 0, 1024
 
-    def credit(g: int, degrees: float, axis: tuple[int, int, int], n: int = 1000) -> int:
+    def credit(degrees: float, axis: tuple[int, int, int], n: int = 1000) -> int:
         a = math.radians(degrees)
         up = n * 1024
         d.u_sum[0], d.u_sum[1], d.u_sum[2] = round(up * math.sin(a)), 0, round(up * math.cos(a))
         d.u_moving = n
-        return int(c.lean_credit(g, *axis))
+        return int(c.lean_credit(*axis))
 
-    assert credit(gait.RUN, 6, (-900, 0, 0)) > 0
-    assert credit(gait.RUN, 6, (900, 0, 0)) < 0
-    assert credit(gait.WALK, 6, (900, 0, 0)) > 0
-    assert credit(gait.WALK, 6, (-900, 0, 0)) < 0
-    assert credit(gait.RUN, 6, (0, 900, 0)) == 0  # across
-    assert credit(gait.RUN, 2, (-900, 0, 0)) == 0  # too small
-    assert credit(gait.RUN, 6, (-900, 0, 0), n=20) == 0  # 1.6 s of running: not yet
-    assert credit(gait.WALK, 6, (900, 0, 0), n=100) == 0  # 8 s of walking: not yet
+    assert credit(6, (-900, 0, 0)) > 0
+    assert credit(6, (900, 0, 0)) < 0
+    assert credit(6, (0, 900, 0)) == 0  # across
+    assert credit(4, (-900, 0, 0)) == 0  # too small
+    assert credit(6, (-900, 0, 0), n=30) == 0  # 2.4 s (every 8th sample): not yet
     d.has_still = False
-    assert credit(gait.RUN, 6, (-900, 0, 0)) == 0
+    assert credit(6, (-900, 0, 0)) == 0

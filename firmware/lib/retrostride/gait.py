@@ -25,9 +25,9 @@ does not turn on the runner, so over a session the lead keeps one axis in the
 sensor's frame (a U-turn turns the clip with the body and changes nothing),
 pointing one way going forward and the other going backward. Which way is
 forward depends on the mounting and the walker, so the session learns it from
-the template scores (``relative``) and from the wearer's lean against standing
-still (``lean_credit``: people lean forward whichever way they go) -- or, on a
-plan, from its warm-up, which is taken as forward and then settles it for the
+the template scores (``relative``) and, running, from the runner's lean against
+standing still (``lean_credit``: runners lean forward whichever way they run) --
+or, on a plan, from its warm-up, which is taken as forward and then settles it for the
 session; after that, a step's lead is strong evidence of its own.
 
 Both are pooled over the bout with a leaky sum, and the direction only changes
@@ -93,20 +93,19 @@ _RUN_STREAK = const(4)
 # have, that gait's frame is known and the template no longer moves it
 _WARMUP_CREDIT = const(40)
 _WARMUP_STRIDES = const(20)
-# Lean: the mean vertical while moving (from 2 s after standing still) against
-# the vertical when standing still before. Walkers and runners lean forward
-# whichever way they go, and the lead's sense relative to the lean tells the
-# frame which way is forward: against it running (braking, then propulsion,
-# about the mid-stance peak), along it walking (IPOL and both simulators;
-# docs/detection.md). Each stride credits the frame with _LEAN_CREDIT units,
-# from a lean of 3 degrees (x 2**-UNIT rad: smaller IPOL leans had either
-# sense), once running has gone on 2.5 s more, walking 10 s more (a walker
-# leans less: on the short IPOL walks a lean read sooner was often wrong)
-_LEAN_MIN = const(54)
+# Lean: the mean vertical while running (from 2 s after standing still) against
+# the vertical when standing still before. Runners lean forward whichever way
+# they run, and forward strides' lead points against the lean (braking, then
+# propulsion, about the mid-stance peak: both simulators; docs/detection.md), so
+# the lean tells the running frame which way is forward. Each stride credits it
+# with _LEAN_CREDIT units, from a lean of 5 degrees (x 2**-UNIT rad: IPOL walkers
+# stood 2.2 degrees differently, median, 4.7 at the 90th percentile, after a walk
+# than before it) and after 2.5 s more of moving. Not for walking: a walker's
+# lean is no bigger than that, and whole time-reversed IPOL sessions went wrong
+_LEAN_MIN = const(90)
 _LEAN_COS = const(50)  # % : the lean must lie along the frame's axis
 _LEAN_CREDIT = const(40)
-_LEAN_RUN_MS = const(2500)
-_LEAN_WALK_MS = const(10000)
+_LEAN_MS = const(2500)
 
 
 class GaitClassifier:
@@ -138,9 +137,8 @@ class GaitClassifier:
         self._session = array("i", (0, 0))  # per gait: evidence that its + sense is forward
         self._warmup = False  # the plan's warm-up is on
         self._known = array("i", (0, 0))  # per gait: warm-up strides credited to the frame
-        # per gait: the detector's moving samples (every 8th) before the lean is read
-        every = NORM_EVERY * period
-        self._lean_checks = array("i", (_LEAN_WALK_MS // every, _LEAN_RUN_MS // every))
+        # the detector's moving samples (every 8th) before the lean is read
+        self._lean_checks = _LEAN_MS // (NORM_EVERY * period)
 
     def new_interval(self, kind):
         """A plan's interval of ``kind`` (``retrostride.plan.KINDS``) starts: the old
@@ -157,14 +155,14 @@ class GaitClassifier:
         self._fresh = True
         self._warmup = kind == "warmup"
 
-    def lean_credit(self, gait, ax, ay, az):
-        """Evidence (score units) that the frame axis ``ax, ay, az``'s + sense is
-        forward, from the wearer's lean; 0 when there is none to read (no
-        standing seen, not moving long enough, under 3 degrees, or across the
-        axis)."""
+    def lean_credit(self, ax, ay, az):
+        """Evidence (score units) that the running frame axis ``ax, ay, az``'s +
+        sense is forward, from the runner's lean; 0 when there is none to read
+        (no standing seen, not running long enough, under 5 degrees, or across
+        the axis)."""
         d = self._d
         n = d.u_moving
-        if not d.has_still or n < self._lean_checks[gait]:
+        if not d.has_still or n < self._lean_checks:
             return 0
         us = d.u_sum
         mx = us[0] // n
@@ -183,11 +181,9 @@ class GaitClassifier:
         if lean < _LEAN_MIN or norm == 0:
             return 0
         cos = ((ax * x + ay * y + az * z) * 100) // (norm * lean)
-        if gait == RUN:
-            cos = -cos
-        if cos >= _LEAN_COS:
+        if cos <= -_LEAN_COS:  # the axis points against the lean: forward
             return _LEAN_CREDIT
-        if cos <= -_LEAN_COS:
+        if cos >= _LEAN_COS:
             return -_LEAN_CREDIT
         return 0
 
@@ -264,8 +260,8 @@ class GaitClassifier:
         trials 98 % of strides agree in sense with their trial, measured
         offline: docs/detection.md). Which sense is forward differs by
         mounting and walker, so the session learns it: every step's template
-        score is credited to the sense its lead points to, and the lean's
-        credit to the sense it says is forward -- during a plan's warm-up a
+        score is credited to the sense its lead points to, and a runner's
+        lean to the sense it says is forward -- during a plan's warm-up a
         fixed forward credit instead, and after ``_WARMUP_STRIDES`` of those
         neither moves it. Once that evidence
         has built up, each step's agreement with the axis is evidence about it
@@ -359,7 +355,9 @@ class GaitClassifier:
         elif known[gait] >= _WARMUP_STRIDES:  # the warm-up settled it
             s = self._session[gait]
         else:
-            s = self._session[gait] + sense * score + self.lean_credit(gait, ax, ay, az)
+            s = self._session[gait] + sense * score
+            if gait == RUN:
+                s += self.lean_credit(ax, ay, az)
         cap = _CAP_TIMES * full
         s = cap if s > cap else (-cap if s < -cap else s)
         self._session[gait] = s

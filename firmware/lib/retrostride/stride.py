@@ -63,11 +63,13 @@ _DECAY_SHIFT = const(2)  # each quiet period takes this share (1/4) off the typi
 _HARD_PEAK = const(6000)
 _SEEN_TIMES = const(2)
 _TILTED_COS = const(819)  # cos 37 degrees, x 2**UNIT
-# standing still: the vertical within this of gravity at every 8th sample, this
-# many times in a row (~0.5 s at 100 Hz); the posture then is the wearer's upright
+# standing still: the vertical within this of gravity at every 8th sample for
+# this long, twice the gravity low-pass's time constant (so it has settled on
+# the posture: on IPOL a shorter stillness at the start of a trial left it
+# degrees off); the posture then is the wearer's upright
 _STILL_MM = const(500)
-_STILL_CHECKS = const(6)
-_SAME_POSTURE_COS = const(1020)  # cos 5 degrees, x 2**UNIT: a later upright is this near the first
+_STILL_MS = const(1300)
+_SAME_POSTURE_COS = const(1022)  # cos 3.6 degrees, x 2**UNIT: a later upright is this near the first
 _SETTLE_MS = const(2000)  # moving for this long: past speeding up, the tilt is the lean
 _LAG_MS = const(80)  # lag of the vertical/axis cross-correlation (see ``lead``)
 _AXES_RING = const(64)  # raw samples kept for it: twice the lag at 200 Hz, with room
@@ -111,8 +113,10 @@ class StepDetector:
         # summed since moving settled (``u_moving`` samples): see ``_stand``
         self.u_still = array("i", (0, 0, 1 << UNIT))
         self._upright = array("i", (0, 0, 1 << UNIT))  # the first of them
+        self._anchored = False  # ... once the wearer moved off from it
         self.has_still = False
         self._still = 0  # checks in a row that found the wearer still
+        self._still_checks = _STILL_MS // (NORM_EVERY * period_ms) if period_ms > 0 else 16
         self.u_sum = array("i", (0, 0, 0))
         self.u_moving = 0
         self._moved_t = -1
@@ -222,11 +226,14 @@ class StepDetector:
         v = self.vert[(n - 1) & MASK]
         self._still = self._still + 1 if -_STILL_MM < v < _STILL_MM else 0
         u = self.u
-        if self._still >= _STILL_CHECKS:
-            # a posture far from the first one seen still (bent over, sitting)
-            # is not an upright to read a lean against
+        if self._still >= self._still_checks:
+            # the upright is the posture at the end of the first stillness (or
+            # the first since the clip was moved); one far from it later (bent
+            # over, sitting) is not an upright to read a lean against
             a = self._upright
             if not self.has_still:
+                self._anchored = False
+            if not self._anchored:
                 a[0] = u[0]
                 a[1] = u[1]
                 a[2] = u[2]
@@ -240,6 +247,7 @@ class StepDetector:
             return
         s = self.u_sum
         if self._moved_t < 0:
+            self._anchored = self.has_still
             self._moved_t = t_ms
             s[0] = s[1] = s[2] = 0
             self.u_moving = 0
