@@ -177,8 +177,10 @@ class GaitClassifier:
         y -= (along * my) >> UNIT
         z -= (along * mz) >> UNIT
         lean = isqrt(x * x + y * y + z * z)
+        if lean < _LEAN_MIN:
+            return 0
         norm = isqrt(ax * ax + ay * ay + az * az)
-        if lean < _LEAN_MIN or norm == 0:
+        if norm == 0:
             return 0
         cos = ((ax * x + ay * y + az * z) * 100) // (norm * lean)
         if cos <= -_LEAN_COS:  # the axis points against the lean: forward
