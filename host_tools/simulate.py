@@ -231,7 +231,9 @@ def make_runner(rng: random.Random) -> Runner:
     flight_f = _clamp(rng.gauss(0.072, 0.012), 0.04, 0.11)
     peak_f = _clamp(rng.gauss(13.2, 0.8), 11.5, 15.0)
     gamma_f = _u(rng, 0.72, 0.9)
-    impact = _u(rng, 0.0, 4.0) if rng.random() < 0.7 else 0.0  # heel strikers
+    # heel strikers: the impact peak of the ground reaction force stands up to
+    # ~1.2 body weights above the stance curve (docs/simulator.md)
+    impact = _u(rng, 0.0, 12.0) if rng.random() < 0.7 else 0.0
     k_f, mean_f, duty_f, peak_f = _solve_run(cad_rf, flight_f, peak_f, gamma_f, impact)
     run_amp = _u(rng, 0.8, 1.25)
     run_f = GaitParams(

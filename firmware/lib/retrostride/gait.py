@@ -16,8 +16,11 @@ the same template reversed in time. A stride that matches the reversed template
 better is backward. There is one template for walking and one for running (the
 gait is decided first). The templates are a property of human gait, fitted by
 ``host_tools/fit_gait.py`` (running *this* code) and stored in
-``retrostride.gait_model``. The template score reads only the vertical, so it
-does not depend on how the clip is turned about the vertical.
+``retrostride.gait_model``: the walking one is the mean forward stride; the
+running one, with an offset, is learnt to tell forward strides from backward
+ones, since a heel strike's transient before the stance peak would otherwise
+read as the bump a backward stride has there. The template score reads only
+the vertical, so it does not depend on how the clip is turned about the vertical.
 
 A second, relative cue: the horizontal axes lead or lag the vertical signal
 (the detector's ``lead``), and under time reversal that lead flips. The clip
@@ -420,8 +423,12 @@ class GaitClassifier:
                 self._count = 0
             self._runs = 0
         # direction
-        tf = self._tr if gait == RUN else self._tw
-        score = self.match(tf) if self.stride_vector(i_peak + self._lead, length) else 0
+        if not self.stride_vector(i_peak + self._lead, length):
+            score = 0
+        elif gait == RUN:
+            score = self.match(self._tr) + gait_model.RUN_OFFSET
+        else:
+            score = self.match(self._tw)
         self.score = score
         self._count += 1
         # a U-turn's steps, like a bout's blind steps, are no evidence
