@@ -7,7 +7,9 @@ import io
 from array import array
 from collections.abc import Sequence
 
+from host_tools.evaluate import score
 from host_tools.fit_gait import discriminant, strides, template
+from host_tools.replay import replay_cpython, replay_micropython
 from host_tools.simulate import Options, simulate
 from retrostride import gait, gait_model, stride
 from retrostride.trace import Trace, parse_lines
@@ -17,13 +19,14 @@ from retrostride.trace import Trace, parse_lines
 HEEL_STRIKERS = (700015, 800002, 800007)
 
 
+def run_text(seed: int, minutes: float = 1.0) -> str:
+    buf = io.StringIO()
+    simulate(Options(seed=seed, gait="run", direction="mixed", minutes=minutes), buf)
+    return buf.getvalue()
+
+
 def runs(seeds: Sequence[int]) -> list[Trace]:
-    out = []
-    for seed in seeds:
-        buf = io.StringIO()
-        simulate(Options(seed=seed, gait="run", direction="mixed", minutes=1.0), buf)
-        out.append(parse_lines(buf.getvalue().splitlines(), f"run-{seed}.csv"))
-    return out
+    return [parse_lines(run_text(s).splitlines(), f"run-{s}.csv") for s in seeds]
 
 
 def right(vectors: list[list[int]], tpl: Sequence[int], offset: int, sign: int) -> float:
@@ -60,3 +63,12 @@ def test_the_discriminant_separates_its_strides_better_than_their_mean() -> None
 
     assert balanced(mean, 0) < 0.7
     assert balanced(tpl, offset) > 0.8
+
+
+def test_micropython_calls_a_heel_striker_as_cpython_does() -> None:
+    text = run_text(HEEL_STRIKERS[0], minutes=0.75)
+    cp = replay_cpython(text, "heel")
+    assert replay_micropython(text, "heel") == cp
+    figures = score(parse_lines(text.splitlines(), "heel"), cp).figures()
+    assert figures["direction_recall"]["forward"] > 0.9
+    assert figures["direction_recall"]["backward"] > 0.9
