@@ -82,8 +82,13 @@ def shifted(samples: list[Sample], dt: int) -> list[Sample]:
     return [(s[0] + dt, *s[1:]) for s in samples]
 
 
-def standing(seconds: float) -> list[tuple[int, int, int, int, None, None, None]]:
-    return [(k * 10, 0, 0, G, None, None, None) for k in range(int(seconds * RATE))]
+def standing(
+    seconds: float, degrees: float = 0.0
+) -> list[tuple[int, int, int, int, None, None, None]]:
+    """Standing still, the clip tilted forward (about y) by ``degrees``."""
+    a = math.radians(degrees)
+    x, z = round(G * math.sin(a)), round(G * math.cos(a))
+    return [(k * 10, x, 0, z, None, None, None) for k in range(int(seconds * RATE))]
 
 
 def decisions(samples: list[Sample] | list[Gyro], rate: int = RATE) -> list[dict[str, object]]:

@@ -9,7 +9,7 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_gait import RATE, G, rotation, shifted, walk
+from test_gait import RATE, G, rotation, shifted, standing, walk
 
 from retrostride.stride import StepDetector
 
@@ -140,26 +140,19 @@ def test_a_bout_that_starts_over_a_missed_step_finds_its_rhythm() -> None:
     assert all(abs(b - a - 316) <= 30 for a, b in itertools.pairwise(late)), late[:6]
 
 
-def posture(seconds: float, degrees: float, t0: int) -> list[tuple[int, int, int, int]]:
-    """Standing still from ``t0`` ms, the clip tilted forward by ``degrees``."""
-    a = math.radians(degrees)
-    n = int(seconds * RATE)
-    return [(t0 + 10 * k, round(G * math.sin(a)), 0, round(G * math.cos(a))) for k in range(n)]
-
-
 def test_the_upright_is_the_first_stillness_and_the_lean_is_summed_while_moving() -> None:
     """``u_still`` is the vertical when standing still, but not a posture more than 5
     degrees from the first one (bent over, sitting); ``u_sum`` adds the vertical while
     moving, from 2 s after the wearer set off."""
     d = StepDetector(1000 // RATE, lambda t, i, j: None)
-    for s in posture(3, 0, 0):
-        d.feed(*s)
+    for s in standing(3):
+        d.feed(*s[:4])
     assert d.has_still and list(d.u_still) == [0, 0, 1024]
-    for s in posture(3, 20, 3000):  # bent over, still
-        d.feed(*s)
+    for s in shifted(standing(3, 20), 3000):  # bent over, still
+        d.feed(*s[:4])
     assert list(d.u_still) == [0, 0, 1024]
-    for s in posture(3, 3, 6000):  # upright again, a little differently
-        d.feed(*s)
+    for s in shifted(standing(3, 3), 6000):  # upright again, a little differently
+        d.feed(*s[:4])
     assert abs(d.u_still[0] - round(1024 * math.sin(math.radians(3)))) <= 2
     assert d.u_moving == 0
     moving = shifted(walk(6, 170, rot=rotation(0, math.radians(8), 0), amp=14000), 9000)
