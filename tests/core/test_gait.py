@@ -221,6 +221,23 @@ def test_without_a_gyroscope_a_run_turning_into_a_walk_starts_afresh() -> None:
     assert walking[:2] == ["unknown"] * 2 and set(walking[2:]) == {"forward"}, walking
 
 
+def test_without_a_gyroscope_a_walk_after_a_short_stop_in_a_run_is_not_called_backward() -> None:
+    """Running backward, a 1.5 s stop, then walking forward (a U-turn's steps after a
+    pause): the walk's steps are not backward, from its first one on. A run taken up
+    again after the same stop keeps its direction from its second step on."""
+    run = walk(8, 170, backward=True, amp=16000)
+    stop = shifted(standing(1.5), 8_000)
+    steps = shifted(walk(6, 110), 9_500)
+    calls = decisions(run + stop + steps)
+    walking = [str(e["direction"]) for e in calls if e["t_ms"] > 9_000]  # type: ignore[operator]
+    assert len(walking) >= 8 and "backward" not in walking, walking
+    assert walking[:2] == ["unknown"] * 2 and set(walking[2:]) == {"forward"}, walking
+    again = shifted(walk(6, 170, backward=True, amp=16000), 9_500)
+    calls = decisions(run + stop + again)
+    resumed = [str(e["direction"]) for e in calls if e["t_ms"] > 9_000]  # type: ignore[operator]
+    assert len(resumed) >= 15 and set(resumed[1:]) == {"backward"}, resumed
+
+
 def test_the_pelvis_swinging_about_the_vertical_every_stride_is_not_turning() -> None:
     """In a straight line the trunk still yaws, one way then the other each stride."""
     stride_s = 2 * 60 / 110

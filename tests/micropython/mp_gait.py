@@ -181,6 +181,19 @@ def test_without_a_gyroscope_a_run_turning_into_a_walk_starts_afresh():
     assert walking[:2] == ["unknown", "unknown"], walking
 
 
+def test_without_a_gyroscope_a_walk_after_a_short_stop_in_a_run_is_not_called_backward():
+    """As tests/core/test_gait.py: running backward, a 1.5 s stop, then walking forward;
+    or the run taken up again."""
+    run_back = walk(8, 170, True, UPRIGHT, amp=16000)
+    walking = [e["direction"] for e in run(joined(run_back, 150, walk(6, 110, False, UPRIGHT)))
+               if e["t_ms"] > 9000]  # fmt: skip
+    assert len(walking) >= 8 and "backward" not in walking, walking
+    assert walking[:2] == ["unknown", "unknown"], walking
+    again = walk(6, 170, True, UPRIGHT, amp=16000)
+    resumed = [e["direction"] for e in run(joined(run_back, 150, again)) if e["t_ms"] > 9000]
+    assert len(resumed) >= 15 and all(d == "backward" for d in resumed[1:]), resumed
+
+
 def test_the_small_steps_of_a_u_turn_between_two_runs_are_found():
     """As tests/core/test_stride.py: a hard run, 2 s of steps at a tenth of it, the run again."""
     buf = joined(walk(10, 190, False, UPRIGHT, amp=15000), walk(2, 140, False, UPRIGHT, amp=1500),

@@ -123,6 +123,7 @@ class GaitClassifier:
         self._dir = UNKNOWN
         self._count = 0  # steps in this bout
         self._runs = 0  # running steps in a row
+        self._doubt = False  # this bout's first steps may be a turn out of a run
         self._last_t = -1  # peak time of the last step classified
         self._fresh = False  # a plan's interval started since the last bout began
         # the stride window ends 10 ms after the peak at any sample rate: the
@@ -416,8 +417,14 @@ class GaitClassifier:
         gait = RUN if lowest < _FLIGHT_MM or cadence >= _RUN_CADENCE + 30 else WALK
         if gait == RUN:
             self._runs += 1
+            self._doubt = False
         else:
-            if i_prev >= 0 and self._runs >= _RUN_STREAK:  # slowing down, or turning round
+            if i_prev < 0:
+                # a bout's first window is mostly the stop: a walk after a short
+                # stop in a run may be turning round, so its blind steps are not
+                # called (they are still dated by the run's direction)
+                self._doubt = self._runs >= _RUN_STREAK
+            elif self._runs >= _RUN_STREAK:  # slowing down, or turning round
                 self._dir = UNKNOWN
                 self._vote = 0
                 self._count = 0
@@ -451,7 +458,8 @@ class GaitClassifier:
                 self._vote = vote = h
         elif turning:  # a U-turn may well change direction: the evidence starts afresh
             self._vote = vote = 0
-        direction = UNKNOWN if turning else self._dir
+        doubtful = self._doubt and self._count <= _BLIND_STEPS
+        direction = UNKNOWN if turning or doubtful else self._dir
         if direction == FORWARD and vote > 0:
             margin = vote
         elif direction == BACKWARD and vote < 0:
