@@ -1,7 +1,7 @@
 """Trace CSV reader: fixed-point parsing and file:line errors (CPython tier)."""
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
 from hypothesis import given
@@ -69,6 +69,23 @@ def test_bad_headers_are_rejected(header, message):
         parse_lines(lines(header=header), "h.csv")
 
 
+@pytest.mark.parametrize("value", ["0", "-100", "0.4", "fast", "100 Hz", "5000", ""])
+def test_a_rate_that_is_no_sample_rate_is_rejected_at_its_line(value):
+    """A session needs a sample period: 0 Hz used to divide by zero in the core."""
+    text = ["# retrostride-trace v1", f"# rate_hz: {value}", HEADER, "0,0,0,0,0,0,0,still,0"]
+    with pytest.raises(TraceError, match=r"r\.csv:2: rate_hz must be samples a second, 1 to 1000"):
+        parse_lines(text, "r.csv")
+
+
+def test_a_fractional_rate_is_rounded_and_a_missing_one_read_from_the_timestamps():
+    rows = [f"{5 * k + (k % 3 == 0)},0,0,9.81" for k in range(200)]  # 200 Hz with jitter
+    nominal = parse_lines(["# rate_hz: 104.2", "t_ms,ax,ay,az", *rows])
+    assert nominal.nominal_hz == 104 and nominal.rate_hz() == 104
+    unstated = parse_lines(["t_ms,ax,ay,az", *rows])
+    assert unstated.nominal_hz == 0 and unstated.rate_hz() == 200
+    assert trace.estimate_rate(unstated.rows[:1]) == 100  # one row cannot tell
+
+
 def test_a_file_without_header_is_rejected():
     with pytest.raises(TraceError, match=r"e\.csv: no header line"):
         parse_lines(["# only comments"], "e.csv")
@@ -85,6 +102,21 @@ def test_parse_milli_rounds_half_away_from_zero(value):
 def test_parse_milli_reads_python_float_reprs(value):
     expected = int((Decimal(repr(value)) * 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     assert parse_milli(repr(value)) == expected
+
+
+@given(st.integers(0, 10**12), st.integers(-60, 34), st.booleans())
+def test_parse_milli_takes_any_exponent_a_reading_can_have(digits, exp, neg):
+    text = ("-" if neg else "") + f"{digits}e{exp}"
+    with localcontext() as exact:
+        exact.prec = 100
+        magnitude = (Decimal(digits).scaleb(exp + 3)).quantize(Decimal(1), ROUND_HALF_UP)
+    assert parse_milli(text) == (-int(magnitude) if neg else int(magnitude))
+
+
+def test_an_exponent_too_big_for_the_device_is_an_error_not_a_hang():
+    assert parse_milli("1e-999999999") == 0
+    with pytest.raises(ValueError, match="out of range"):
+        parse_milli("1e999999999")
 
 
 @pytest.mark.parametrize("text", ["", "-", "1.2.3", "1e", "abc", "1,5"])

@@ -21,6 +21,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         ("t_ms,ax,ay,az\n0,1,2,x\n", "bad.csv:2: az is not a number: 'x'"),
         ("t_ms,ax,ay,az\n10,1,2,3\n5,1,2,3\n", "bad.csv:3: time goes backwards"),
         ("# nothing\n", "bad.csv: no header line"),
+        ("# rate_hz: 0\nt_ms,ax,ay,az\n0,1,2,3\n", "bad.csv:1: rate_hz must be samples a second"),
     ],
 )
 def test_bad_trace_is_rejected_with_file_and_line(tmp_path, content, message):
@@ -254,3 +255,18 @@ def test_eval_scores_a_simulated_trace_and_rejects_a_bad_one(tmp_path):
     result = run("eval", str(trace), str(bad))
     assert result.returncode == 2 and "bad.csv:2:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_trace_without_rate_hz_is_replayed_at_the_rate_of_its_timestamps(tmp_path):
+    """Sampled at 200 Hz and saying so, or not saying: the same steps (a core set
+    up for 100 Hz would smooth and low-pass over twice the time)."""
+    import math
+
+    rows = [f"{5 * k},0.1,0.2,{9.81 + 4 * math.sin(2 * math.pi * k / 110) ** 9:.4f}"
+            for k in range(200 * 30)]  # fmt: skip
+    stated, unstated = tmp_path / "stated.csv", tmp_path / "unstated.csv"
+    stated.write_text("\n".join(["# rate_hz: 200", "t_ms,ax,ay,az", *rows]) + "\n")
+    unstated.write_text("\n".join(["t_ms,ax,ay,az", *rows]) + "\n")
+    want = events_of(run("replay", str(stated)))
+    assert len([e for e in want if e["type"] == "step"]) >= 50
+    assert events_of(run("replay", str(unstated))) == want

@@ -22,6 +22,10 @@ def test_parse_milli_edge_cases():
     assert parse_milli("2E2") == 200000
     assert parse_milli("nan") is None
     raises(ValueError, parse_milli, "1.2.3")
+    assert parse_milli("1e-999999999") == 0
+    assert parse_milli("-4e-7") == 0
+    assert parse_milli("12e33") == 12 * 10**36
+    raises(ValueError, parse_milli, "1e999999999")
 
 
 def test_errors_name_file_and_line():
@@ -39,3 +43,12 @@ def test_accelerometer_only():
     t = parse_lines(["t_ms,ax,ay,az", "0,1,2,3"])
     assert not t.has_gyro
     assert t.rows[0] == (0, 1000, 2000, 3000, None, None, None, None, None)
+
+
+def test_the_rate_is_checked_and_read_from_the_timestamps_when_absent():
+    e = raises(TraceError, parse_lines, ["# rate_hz: 0", "t_ms,ax,ay,az", "0,0,0,9.8"], "r.csv")
+    assert str(e).startswith("r.csv:1: rate_hz must be samples a second"), str(e)
+    text = ["# rate_hz: 104.2", "t_ms,ax,ay,az"]
+    text.extend(str(5 * k) + ",0,0,9.81" for k in range(100))
+    assert parse_lines(text[1:]).rate_hz() == 200
+    assert parse_lines(text).rate_hz() == 104

@@ -102,25 +102,30 @@ def replay(lines, name, emit, coach=None, plan_obj=None):
 
     With ``plan_obj`` (a valid plan) a :class:`retrostride.coach.Coach` runs
     it from the trace's ``t_ms = 0``. The trace is streamed, so this runs on a
-    small heap too. Raises ``retrostride.trace.TraceError`` for a malformed
-    trace.
+    small heap too; without ``rate_hz`` metadata its rate is read from its first
+    rows. Raises ``retrostride.trace.TraceError`` for a malformed trace.
     """
     if coach is None and plan_obj is not None:
         from retrostride.coach import Coach
 
         coach = Coach(plan_obj, emit)
-    from retrostride.trace import Trace, iter_rows
+    from retrostride.trace import RATE_ROWS, Trace, estimate_rate, iter_rows
 
     trace = Trace(name)
-    session = None
+    rows = iter_rows(trace, lines)
+    held = []  # the first rows: without rate_hz, the rate is read from them
+    for row in rows:
+        held.append(row)
+        if trace.nominal_hz or len(held) >= RATE_ROWS:
+            break
+    if not held:
+        return None
+    rate_hz = trace.nominal_hz or estimate_rate(held)
+    session = Session(rate_hz, emit, coach, has_gyro=trace.has_gyro)
     t = 0
-    for row in iter_rows(trace, lines):
-        if session is None:
-            rate = trace.meta.get("rate_hz", "100")
-            rate_hz = int(rate) if rate.isdigit() else 100
-            session = Session(rate_hz, emit, coach, has_gyro=trace.has_gyro)
-        t = row[0]
-        session.sample(t, row[1], row[2], row[3], row[4], row[5], row[6])
-    if session is not None:
-        session.finish(t)
+    for part in (held, rows):
+        for row in part:
+            t = row[0]
+            session.sample(t, row[1], row[2], row[3], row[4], row[5], row[6])
+    session.finish(t)
     return session

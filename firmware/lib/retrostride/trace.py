@@ -22,6 +22,9 @@ LABELS = (
 )
 _ACC = ("ax", "ay", "az")
 _GYRO = ("gx", "gy", "gz")
+_EXP_MAX = 40  # a reading of 1e37 m/s^2 is garbage, but a number; 1e99999 is an attack
+RATE_MAX_HZ = 1000  # t_ms is in whole milliseconds: one sample each at most
+RATE_ROWS = 64  # a trace without rate_hz: its rate is read from this many first rows
 
 
 class TraceError(ValueError):
@@ -32,7 +35,8 @@ def parse_milli(text):
     """Decimal text -> int thousandths, rounded half away from zero; None for nan.
 
     Accepts an optional sign, digits with an optional point, and an optional
-    exponent (``1.5e-3``). Raises ValueError for anything else.
+    exponent (``1.5e-3``). Raises ValueError for anything else, and for an
+    exponent so large that the integer would not fit.
     """
     s = text.strip()
     if s.lower() in ("nan", "+nan", "-nan"):
@@ -57,6 +61,10 @@ def parse_milli(text):
     if not digits or not digits.isdigit():
         raise ValueError("not a number: " + repr(text))
     exp += 3  # thousandths
+    if exp > _EXP_MAX:  # 10**exp would take the heap (and the time) of a device
+        raise ValueError("out of range: " + repr(text))
+    if exp < -len(digits):  # under a thousandth: rounds to zero
+        return 0
     value = int(digits)
     if exp >= 0:
         value *= 10**exp
@@ -77,25 +85,44 @@ class Trace:
     def __init__(self, name):
         self.name = name
         self.meta = {}
+        self.nominal_hz = 0  # ``rate_hz`` from the metadata, checked; 0 when absent
         self.has_gyro = False
         self.has_label = False
         self.has_step = False
         self.rows = []
 
     def rate_hz(self):
-        """Nominal rate from the metadata, else estimated from the timestamps."""
-        value = self.meta.get("rate_hz")
-        if value:
-            try:
-                return int(value)
-            except ValueError:
-                pass
-        n = len(self.rows)
-        if n > 1 and self.rows[-1][0] > self.rows[0][0]:
-            return (1000 * (n - 1) + (self.rows[-1][0] - self.rows[0][0]) // 2) // (
-                self.rows[-1][0] - self.rows[0][0]
-            )
+        """Nominal rate from the metadata, else estimated as :func:`estimate_rate` does."""
+        return self.nominal_hz or estimate_rate(self.rows)
+
+
+def estimate_rate(rows):
+    """Sample rate (Hz) from the timestamps of the first ``RATE_ROWS`` rows (at least
+    two), or 100 when they cannot tell. A streamed replay has only these when it
+    must set up the session, and a parsed trace gives the same answer."""
+    n = len(rows) if len(rows) < RATE_ROWS else RATE_ROWS
+    if n < 2:
         return 100
+    span = rows[n - 1][0] - rows[0][0]
+    if span <= 0:
+        return 100
+    rate = (1000 * (n - 1) + span // 2) // span
+    return 1 if rate < 1 else (RATE_MAX_HZ if rate > RATE_MAX_HZ else rate)
+
+
+def _nominal_rate(text, where):
+    """The ``rate_hz`` metadata as whole Hz, or an error naming its line."""
+    try:
+        milli = parse_milli(text)
+    except ValueError:
+        milli = None
+    hz = None if milli is None else (milli + 500) // 1000
+    if hz is None or hz < 1 or hz > RATE_MAX_HZ:
+        raise TraceError(
+            where + ": rate_hz must be samples a second, 1 to "
+            + str(RATE_MAX_HZ) + ", got " + repr(text)
+        )  # fmt: skip
+    return hz
 
 
 def _columns(header, where):
@@ -151,7 +178,11 @@ def iter_rows(trace, lines):
             body = line[1:].strip()
             colon = body.find(":")
             if colon > 0 and index is None:
-                trace.meta[body[:colon].strip()] = body[colon + 1 :].strip()
+                key = body[:colon].strip()
+                value = body[colon + 1 :].strip()
+                trace.meta[key] = value
+                if key == "rate_hz":
+                    trace.nominal_hz = _nominal_rate(value, where)
             continue
         if index is None:
             index, trace.has_gyro = _columns(line, where)

@@ -122,8 +122,7 @@ def run(trace_path, realtime=False, delivered=None, report=None, progress=None):
             st["rows"] += 1
             st["t"] = t
             if resample is None:
-                nominal = trace.meta.get("rate_hz", "")
-                resample = not (nominal.isdigit() and int(nominal) == rate)
+                resample = trace.nominal_hz != rate
             if not resample:
                 push(t, row)
                 continue
