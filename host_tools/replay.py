@@ -30,7 +30,7 @@ def read_trace_text(path: Path) -> str:
     except UnicodeDecodeError as e:
         raise UsageError(f"{path} is not a UTF-8 text trace.") from e
     try:
-        parse_lines(text.splitlines(), str(path))
+        parse_lines(text.splitlines(), str(path)).rate_hz()  # and at a rate the core takes
     except TraceError as e:
         raise UsageError(f"{e}.") from e
     return text

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from retrostride import gait, gait_model
 from retrostride.coach import Coach
 from retrostride.session import Session
+from retrostride.stride import StepDetector
 
 RATE = 100
 G = 9810
@@ -236,6 +237,15 @@ def test_without_a_gyroscope_a_walk_after_a_short_stop_in_a_run_is_not_called_ba
     calls = decisions(run + stop + again)
     resumed = [str(e["direction"]) for e in calls if e["t_ms"] > 9_000]  # type: ignore[operator]
     assert len(resumed) >= 15 and set(resumed[1:]) == {"backward"}, resumed
+
+
+def test_at_a_few_samples_a_second_the_lean_waits_for_a_moving_sample() -> None:
+    """Under 4 Hz the lean's wait rounds to no checks at all: with none summed yet
+    there is no lean to read (it divided by zero)."""
+    d = StepDetector(1000, lambda t, i, j: None)
+    d.has_still = True
+    assert d.u_moving == 0
+    assert gait.GaitClassifier(d).lean_credit(1000, 0, 0) == 0
 
 
 def test_the_pelvis_swinging_about_the_vertical_every_stride_is_not_turning() -> None:

@@ -69,11 +69,12 @@ def test_bad_headers_are_rejected(header, message):
         parse_lines(lines(header=header), "h.csv")
 
 
-@pytest.mark.parametrize("value", ["0", "-100", "0.4", "fast", "100 Hz", "5000", ""])
+@pytest.mark.parametrize("value", ["0", "-100", "0.4", "fast", "100 Hz", "1001", ""])
 def test_a_rate_that_is_no_sample_rate_is_rejected_at_its_line(value):
     """A session needs a sample period: 0 Hz used to divide by zero in the core."""
     text = ["# retrostride-trace v1", f"# rate_hz: {value}", HEADER, "0,0,0,0,0,0,0,still,0"]
-    with pytest.raises(TraceError, match=r"r\.csv:2: rate_hz must be samples a second, 1 to 1000"):
+    message = f"r.csv:2: rate_hz must be samples a second, 1 to 1000, got {value!r}"
+    with pytest.raises(TraceError, match=re.escape(message)):
         parse_lines(text, "r.csv")
 
 
@@ -83,7 +84,17 @@ def test_a_fractional_rate_is_rounded_and_a_missing_one_read_from_the_timestamps
     assert nominal.nominal_hz == 104 and nominal.rate_hz() == 104
     unstated = parse_lines(["t_ms,ax,ay,az", *rows])
     assert unstated.nominal_hz == 0 and unstated.rate_hz() == 200
-    assert trace.estimate_rate(unstated.rows[:1]) == 100  # one row cannot tell
+    assert parse_lines(["t_ms,ax,ay,az", rows[0]]).rate_hz() == 100  # one row cannot tell
+
+
+@pytest.mark.parametrize("stated", [True, False])
+def test_a_trace_faster_than_the_core_takes_is_parsed_but_not_fed_to_it(stated):
+    """Over 300 Hz the detector's 512 samples no longer hold a bout's first peak while
+    it waits for a second; the virtual device resamples such a trace, replay refuses it."""
+    rows = [f"{k},0,0,9.81" for k in range(100)]
+    fast = parse_lines([*(["# rate_hz: 1000"] if stated else []), "t_ms,ax,ay,az", *rows], "f.csv")
+    with pytest.raises(TraceError, match=r"f\.csv: the core takes 1 to 300 .* has 1000"):
+        fast.rate_hz()
 
 
 def test_a_file_without_header_is_rejected():

@@ -22,6 +22,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
         ("t_ms,ax,ay,az\n10,1,2,3\n5,1,2,3\n", "bad.csv:3: time goes backwards"),
         ("# nothing\n", "bad.csv: no header line"),
         ("# rate_hz: 0\nt_ms,ax,ay,az\n0,1,2,3\n", "bad.csv:1: rate_hz must be samples a second"),
+        ("t_ms,ax,ay,az\n" + "".join(f"{k},0,0,9.8\n" for k in range(99)), "this trace has 1000"),
     ],
 )
 def test_bad_trace_is_rejected_with_file_and_line(tmp_path, content, message):

@@ -194,6 +194,16 @@ def test_without_a_gyroscope_a_walk_after_a_short_stop_in_a_run_is_not_called_ba
     assert len(resumed) >= 15 and all(d == "backward" for d in resumed[1:]), resumed
 
 
+def test_at_a_few_samples_a_second_the_lean_waits_for_a_moving_sample():
+    """As tests/core/test_gait.py: no lean to read before a moving sample is summed."""
+    from retrostride.gait import GaitClassifier
+    from retrostride.stride import StepDetector
+
+    d = StepDetector(1000, lambda t, i, j: None)
+    d.has_still = True
+    assert GaitClassifier(d).lean_credit(1000, 0, 0) == 0
+
+
 def test_the_small_steps_of_a_u_turn_between_two_runs_are_found():
     """As tests/core/test_stride.py: a hard run, 2 s of steps at a tenth of it, the run again."""
     buf = joined(walk(10, 190, False, UPRIGHT, amp=15000), walk(2, 140, False, UPRIGHT, amp=1500),

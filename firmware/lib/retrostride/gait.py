@@ -142,7 +142,8 @@ class GaitClassifier:
         self._warmup = False  # the plan's warm-up is on
         self._known = array("i", (0, 0))  # per gait: warm-up strides credited to the frame
         # the detector's moving samples (every 8th) before the lean is read
-        self._lean_checks = _LEAN_MS // (NORM_EVERY * period)
+        checks = _LEAN_MS // (NORM_EVERY * period)
+        self._lean_checks = checks if checks > 0 else 1  # under 4 Hz: it divides by it
 
     def new_interval(self, kind):
         """A plan's interval of ``kind`` (``retrostride.plan.KINDS``) starts: the old

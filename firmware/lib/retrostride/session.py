@@ -75,8 +75,9 @@ class Session:
         interval = t_peak - d.t[i_prev & MASK] if i_prev >= 0 else 0
         cadence = (60000 + interval // 2) // interval if interval > 0 else 0
         direction, gait, confidence = self.classifier.classify(i_peak, i_prev, cadence)
+        t = t_contact + self.classifier.shift_ms
         step = events.step(
-            t_contact + self.classifier.shift_ms,
+            t if t > 0 else 0,  # a run under way at the start: its first contact came before it
             events.DIRECTIONS[direction],
             events.GAITS[gait],
             cadence,
@@ -109,7 +110,7 @@ def replay(lines, name, emit, coach=None, plan_obj=None):
         from retrostride.coach import Coach
 
         coach = Coach(plan_obj, emit)
-    from retrostride.trace import RATE_ROWS, Trace, estimate_rate, iter_rows
+    from retrostride.trace import RATE_ROWS, Trace, iter_rows
 
     trace = Trace(name)
     rows = iter_rows(trace, lines)
@@ -120,8 +121,7 @@ def replay(lines, name, emit, coach=None, plan_obj=None):
             break
     if not held:
         return None
-    rate_hz = trace.nominal_hz or estimate_rate(held)
-    session = Session(rate_hz, emit, coach, has_gyro=trace.has_gyro)
+    session = Session(trace.rate_from(held), emit, coach, has_gyro=trace.has_gyro)
     t = 0
     for part in (held, rows):
         for row in part:

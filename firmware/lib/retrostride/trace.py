@@ -23,7 +23,12 @@ LABELS = (
 _ACC = ("ax", "ay", "az")
 _GYRO = ("gx", "gy", "gz")
 _EXP_MAX = 40  # a reading of 1e37 m/s^2 is garbage, but a number; 1e99999 is an attack
-RATE_MAX_HZ = 1000  # t_ms is in whole milliseconds: one sample each at most
+T_MAX_MS = 2000000000  # the core keeps times in 32-bit arrays, with room for deadlines
+NOMINAL_MAX_HZ = 1000  # t_ms counts whole milliseconds
+# the detector keeps 512 samples and needs a peak 1.65 s old (a bout's first step
+# waiting up to 1.5 s for a second): the core is fed at most this rate, faster
+# traces must be resampled (the virtual device does, to its chip's rate)
+RATE_MAX_HZ = 300
 RATE_ROWS = 64  # a trace without rate_hz: its rate is read from this many first rows
 
 
@@ -92,22 +97,26 @@ class Trace:
         self.rows = []
 
     def rate_hz(self):
-        """Nominal rate from the metadata, else estimated as :func:`estimate_rate` does."""
-        return self.nominal_hz or estimate_rate(self.rows)
+        """The rate to set the core up with: see :meth:`rate_from`."""
+        return self.rate_from(self.rows)
 
-
-def estimate_rate(rows):
-    """Sample rate (Hz) from the timestamps of the first ``RATE_ROWS`` rows (at least
-    two), or 100 when they cannot tell. A streamed replay has only these when it
-    must set up the session, and a parsed trace gives the same answer."""
-    n = len(rows) if len(rows) < RATE_ROWS else RATE_ROWS
-    if n < 2:
-        return 100
-    span = rows[n - 1][0] - rows[0][0]
-    if span <= 0:
-        return 100
-    rate = (1000 * (n - 1) + span // 2) // span
-    return 1 if rate < 1 else (RATE_MAX_HZ if rate > RATE_MAX_HZ else rate)
+    def rate_from(self, rows):
+        """Nominal rate, else estimated from the timestamps of the first
+        ``RATE_ROWS`` of ``rows`` (100 when fewer than two say anything). A
+        streamed replay has only these when it must set up the session, so a
+        parsed trace answers the same. Raises :class:`TraceError` for a rate the
+        core cannot take."""
+        rate = self.nominal_hz
+        if not rate:
+            n = len(rows) if len(rows) < RATE_ROWS else RATE_ROWS
+            span = rows[n - 1][0] - rows[0][0] if n > 1 else 0
+            rate = (1000 * (n - 1) + span // 2) // span if span > 0 else 100
+        if rate > RATE_MAX_HZ:
+            raise TraceError(
+                self.name + ": the core takes 1 to " + str(RATE_MAX_HZ)
+                + " samples a second, this trace has " + str(rate) + " (resample it)"
+            )  # fmt: skip
+        return rate if rate > 0 else 1
 
 
 def _nominal_rate(text, where):
@@ -117,10 +126,10 @@ def _nominal_rate(text, where):
     except ValueError:
         milli = None
     hz = None if milli is None else (milli + 500) // 1000
-    if hz is None or hz < 1 or hz > RATE_MAX_HZ:
+    if hz is None or hz < 1 or hz > NOMINAL_MAX_HZ:
         raise TraceError(
-            where + ": rate_hz must be samples a second, 1 to "
-            + str(RATE_MAX_HZ) + ", got " + repr(text)
+            where + ": rate_hz must be samples a second, 1 to " + str(NOMINAL_MAX_HZ)
+            + ", got " + repr(text)
         )  # fmt: skip
     return hz
 
@@ -211,6 +220,11 @@ def _row(fields, index, has_gyro, where):
     if not text.isdigit():
         raise TraceError(where + ": t_ms must be a non-negative integer, got " + repr(text))
     t = int(text)
+    if t > T_MAX_MS:
+        raise TraceError(
+            where + ": t_ms counts from the trace's start, at most " + str(T_MAX_MS)
+            + " (23 days), got " + text
+        )  # fmt: skip
     values = []
     for n in _ACC + _GYRO:
         if n in _GYRO and not has_gyro:
