@@ -37,6 +37,8 @@ def test_errors_name_file_and_line():
         TraceError, parse_lines, [HEADER, "9,0,0,0,0,0,0,still,0", "8,0,0,0,0,0,0,still,0"], "t.csv"
     )
     assert "t.csv:3: time goes backwards" in str(e), str(e)
+    e = raises(TraceError, parse_lines, [HEADER, "1732838400000,0,0,0,0,0,0,still,0"], "t.csv")
+    assert str(e).startswith("t.csv:2: t_ms counts from the trace's start"), str(e)
 
 
 def test_accelerometer_only():
