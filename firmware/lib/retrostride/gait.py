@@ -459,8 +459,9 @@ class GaitClassifier:
                 self._vote = vote = h
         elif turning:  # a U-turn may well change direction: the evidence starts afresh
             self._vote = vote = 0
-        doubtful = self._doubt and self._count <= _BLIND_STEPS
-        direction = UNKNOWN if turning or doubtful else self._dir
+        if self._doubt and self._count > _BLIND_STEPS:
+            self._doubt = False  # past the bout's blind steps: the evidence decides
+        direction = UNKNOWN if turning or self._doubt else self._dir
         if direction == FORWARD and vote > 0:
             margin = vote
         elif direction == BACKWARD and vote < 0:

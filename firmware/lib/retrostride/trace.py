@@ -22,7 +22,7 @@ LABELS = (
 )
 _ACC = ("ax", "ay", "az")
 _GYRO = ("gx", "gy", "gz")
-_EXP_MAX = 40  # a reading of 1e37 m/s^2 is garbage, but a number; 1e99999 is an attack
+_EXP_MAX = 40  # 1e37 m/s^2 is a garbage reading but a number; 10**99999 would not fit
 T_MAX_MS = 2000000000  # the core keeps times in 32-bit arrays, with room for deadlines
 NOMINAL_MAX_HZ = 1000  # t_ms counts whole milliseconds
 # the detector keeps 512 samples and needs a peak 1.65 s old (a bout's first step
