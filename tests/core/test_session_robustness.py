@@ -1,4 +1,4 @@
-"""Whatever a sensor or a trace file sends, at any rate a trace may state, the core
+"""Whatever a sensor or a trace file sends, at any rate the core takes (1-300 Hz), it
 keeps running: no exception, only step, fall and sensor-warning events, in time
 order of decision, and no contact dated before the session or after its end."""
 
