@@ -63,10 +63,9 @@ def run_core(trace: Trace, on_step: Callable[[Event, session.Session], None] | N
         if on_step is not None and e["type"] == "step" and holder:
             on_step(e, holder[0])
 
-    rate = trace.rate_hz()
-    s = session.Session(rate, emit, has_gyro=trace.has_gyro)
+    s, every = session.for_trace(trace.rate_hz(), emit, has_gyro=trace.has_gyro)
     holder.append(s)
-    for r in trace.rows:
+    for r in session.averaged(trace.rows, every):
         s.sample(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
     s.finish(trace.rows[-1][0] if trace.rows else 0)
     return out

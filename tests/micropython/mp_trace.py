@@ -54,3 +54,25 @@ def test_the_rate_is_checked_and_read_from_the_timestamps_when_absent():
     text.extend(str(5 * k) + ",0,0,9.81" for k in range(100))
     assert parse_lines(text[1:]).rate_hz() == 200
     assert parse_lines(text).rate_hz() == 104
+
+
+def test_a_trace_faster_than_the_core_takes_is_averaged_down():
+    """As tests/host/test_replay_cli.py: 600 Hz is averaged to 200 Hz and finds the
+    steps 200 Hz finds, at the same times within 5 ms."""
+    import math
+
+    from retrostride import session
+
+    def steps(rate):
+        lines = ["# rate_hz: " + str(rate), "t_ms,ax,ay,az"]
+        for k in range(rate * 12):
+            up = 4 * math.sin(math.pi * k / rate / 0.545) ** 8
+            lines.append(str(k * 1000 // rate) + ",0.1,0.2," + str(round(9.81 + up, 4)))
+        out = []
+        session.replay(lines, "w.csv", out.append)
+        return [e["t_ms"] for e in out if e["type"] == "step"]
+
+    want = steps(200)
+    got = steps(600)
+    assert len(want) >= 18 and len(got) == len(want), (want, got)
+    assert max(abs(got[i] - want[i]) for i in range(len(want))) <= 5, (want, got)

@@ -21,6 +21,9 @@ from retrostride.sensor_guard import SensorGuard
 from retrostride.stride import EVERY_MASK, MASK, StepDetector
 
 _SATURATION_MM = const(155000)  # just under a +-16 g range
+# the detector keeps 512 samples and needs a peak 1.65 s old (a bout's first step
+# waiting up to 1.5 s for a second): a faster trace is averaged down to this
+MAX_RATE_HZ = const(300)
 
 
 class Session:
@@ -104,7 +107,9 @@ def replay(lines, name, emit, coach=None, plan_obj=None):
     With ``plan_obj`` (a valid plan) a :class:`retrostride.coach.Coach` runs
     it from the trace's ``t_ms = 0``. The trace is streamed, so this runs on a
     small heap too; without ``rate_hz`` metadata its rate is read from its first
-    rows. Raises ``retrostride.trace.TraceError`` for a malformed trace.
+    rows, and a trace faster than ``MAX_RATE_HZ`` is averaged down
+    (:func:`for_trace`). Raises ``retrostride.trace.TraceError`` for a malformed
+    trace.
     """
     if coach is None and plan_obj is not None:
         from retrostride.coach import Coach
@@ -121,11 +126,57 @@ def replay(lines, name, emit, coach=None, plan_obj=None):
             break
     if not held:
         return None
-    session = Session(trace.rate_from(held), emit, coach, has_gyro=trace.has_gyro)
+    session, every = for_trace(trace.rate_from(held), emit, coach, trace.has_gyro)
     t = 0
-    for part in (held, rows):
-        for row in part:
-            t = row[0]
-            session.sample(t, row[1], row[2], row[3], row[4], row[5], row[6])
+    for row in averaged(_chained(held, rows), every):
+        t = row[0]
+        session.sample(t, row[1], row[2], row[3], row[4], row[5], row[6])
     session.finish(t)
     return session
+
+
+def for_trace(rate_hz, emit, coach=None, has_gyro=False):
+    """A :class:`Session` for samples at ``rate_hz``, and how many of them make one
+    of its samples (1 up to ``MAX_RATE_HZ``; 2 for 400 Hz, 4 for 1000 Hz)."""
+    every = (rate_hz + MAX_RATE_HZ - 1) // MAX_RATE_HZ
+    return Session((rate_hz + every // 2) // every, emit, coach, has_gyro=has_gyro), every
+
+
+def averaged(rows, every):
+    """Trace rows, each ``every`` in a row averaged into one stamped with the last's
+    time (a boxcar: the low-pass that keeps the decimation from aliasing). A group
+    with a missing reading has that reading missing."""
+    if every == 1:
+        for row in rows:
+            yield row
+        return
+    group = []
+    for row in rows:
+        group.append(row)
+        if len(group) == every:
+            yield _mean(group)
+            group = []
+    if group:
+        yield _mean(group)
+
+
+def _mean(group):
+    n = len(group)
+    out = [group[-1][0]]
+    for i in range(1, 7):
+        total = 0
+        for row in group:
+            v = row[i]
+            if v is None:
+                total = None
+                break
+            total += v
+        out.append(None if total is None else (total + n // 2) // n)
+    return tuple(out)
+
+
+def _chained(first, rest):
+    for row in first:
+        yield row
+    for row in rest:
+        yield row

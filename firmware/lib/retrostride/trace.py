@@ -24,11 +24,7 @@ _ACC = ("ax", "ay", "az")
 _GYRO = ("gx", "gy", "gz")
 _EXP_MAX = 40  # 1e37 m/s^2 is a garbage reading but a number; 10**99999 would not fit
 T_MAX_MS = 2000000000  # the core keeps times in 32-bit arrays, with room for deadlines
-NOMINAL_MAX_HZ = 1000  # t_ms counts whole milliseconds
-# the detector keeps 512 samples and needs a peak 1.65 s old (a bout's first step
-# waiting up to 1.5 s for a second): the core is fed at most this rate, faster
-# traces must be resampled (the virtual device does, to its chip's rate)
-RATE_MAX_HZ = 300
+RATE_MAX_HZ = 1000  # t_ms counts whole milliseconds
 RATE_ROWS = 64  # a trace without rate_hz: its rate is read from this many first rows
 
 
@@ -97,15 +93,15 @@ class Trace:
         self.rows = []
 
     def rate_hz(self):
-        """The rate to set the core up with: see :meth:`rate_from`."""
+        """The trace's sample rate: see :meth:`rate_from`."""
         return self.rate_from(self.rows)
 
     def rate_from(self, rows):
         """Nominal rate, else estimated from the timestamps of the first
         ``RATE_ROWS`` of ``rows`` (100 when fewer than two say anything). A
         streamed replay has only these when it must set up the session, so a
-        parsed trace answers the same. Raises :class:`TraceError` for a rate the
-        core cannot take."""
+        parsed trace answers the same. Raises :class:`TraceError` when the
+        timestamps say more than whole milliseconds can."""
         rate = self.nominal_hz
         if not rate:
             n = len(rows) if len(rows) < RATE_ROWS else RATE_ROWS
@@ -113,8 +109,8 @@ class Trace:
             rate = (1000 * (n - 1) + span // 2) // span if span > 0 else 100
         if rate > RATE_MAX_HZ:
             raise TraceError(
-                self.name + ": the core takes 1 to " + str(RATE_MAX_HZ)
-                + " samples a second, this trace has " + str(rate) + " (resample it)"
+                self.name + ": its timestamps say " + str(rate) + " samples a second, more than"
+                " whole milliseconds can stamp"
             )  # fmt: skip
         return rate if rate > 0 else 1
 
@@ -126,9 +122,9 @@ def _nominal_rate(text, where):
     except ValueError:
         milli = None
     hz = None if milli is None else (milli + 500) // 1000
-    if hz is None or hz < 1 or hz > NOMINAL_MAX_HZ:
+    if hz is None or hz < 1 or hz > RATE_MAX_HZ:
         raise TraceError(
-            where + ": rate_hz must be samples a second, 1 to " + str(NOMINAL_MAX_HZ)
+            where + ": rate_hz must be samples a second, 1 to " + str(RATE_MAX_HZ)
             + ", got " + repr(text)
         )  # fmt: skip
     return hz
