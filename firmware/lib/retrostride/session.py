@@ -143,9 +143,9 @@ def for_trace(rate_hz, emit, coach=None, has_gyro=False):
 
 
 def averaged(rows, every):
-    """Trace rows, each ``every`` in a row averaged into one stamped with the last's
-    time (a boxcar: the low-pass that keeps the decimation from aliasing). A group
-    with a missing reading has that reading missing."""
+    """Trace rows, ``every`` at a time made into one: the last one's time and the
+    readings' means (None where one of the group's is missing), a boxcar low-pass
+    before the decimation. Only the first seven fields (time, six readings) count."""
     if every == 1:
         for row in rows:
             yield row
