@@ -60,7 +60,7 @@ from array import array
 
 from retrostride import gait_model
 from retrostride.isqrt import isqrt
-from retrostride.stride import MASK, NORM_EVERY, RING, UNIT
+from retrostride.stride import MASK, RING, UNIT
 
 FORWARD = const(0)
 BACKWARD = const(1)
@@ -142,8 +142,7 @@ class GaitClassifier:
         self._warmup = False  # the plan's warm-up is on
         self._known = array("i", (0, 0))  # per gait: warm-up strides credited to the frame
         # the detector's moving samples (every 8th) before the lean is read
-        checks = _LEAN_MS // (NORM_EVERY * period)
-        self._lean_checks = checks if checks > 0 else 1  # under 4 Hz: it divides by it
+        self._lean_checks = detector.checks(_LEAN_MS)
 
     def new_interval(self, kind):
         """A plan's interval of ``kind`` (``retrostride.plan.KINDS``) starts: the old

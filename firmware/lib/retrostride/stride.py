@@ -47,7 +47,7 @@ UNIT = const(10)  # unit gravity vector scaled by 2**UNIT
 _CLAMP = const(156000)  # +-16 g: keeps every product a small int
 _GYRO_CLAMP = const(35000)  # mrad/s, 2000 degrees/s: the largest IMU range
 _LP_MS = const(640)  # gravity low-pass time constant (rounded to a power of two samples)
-NORM_EVERY = const(8)  # re-normalise gravity (and check for quiet) every 8 samples
+_NORM_EVERY = const(8)  # re-normalise gravity (and check for quiet) every 8 samples
 _SMOOTH_MS = const(40)  # moving average of the vertical signal
 _SMOOTH_MAX = const(8)  # samples, at 200 Hz
 _MIN_PEAK = const(1200)  # mm/s^2 above gravity: below this nothing is a step
@@ -116,7 +116,7 @@ class StepDetector:
         self._anchored = False  # ... once the wearer moved off from it
         self.has_still = False
         self._still = 0  # checks in a row that found the wearer still
-        self._still_checks = _STILL_MS // (NORM_EVERY * period_ms) if period_ms > 0 else 16
+        self._still_checks = self.checks(_STILL_MS)
         self.u_sum = array("i", (0, 0, 0))
         self.u_moving = 0
         self._moved_t = -1
@@ -144,6 +144,13 @@ class StepDetector:
         self.yaw_lp = lp - 2 if lp > 2 else 0
         self.yaw = 0
 
+    def checks(self, ms):
+        """How many of the checks made every 8th sample (``_stand``) span ``ms``: at
+        least one, since at a few samples a second a count of none is always met."""
+        period = self.period_ms if self.period_ms > 0 else 10
+        n = ms // (_NORM_EVERY * period)
+        return n if n > 0 else 1
+
     def turn(self, gx, gy, gz):
         """A gyroscope sample (ints, mrad/s), every 4th: its rate about the vertical
         goes into ``yaw``."""
@@ -169,7 +176,7 @@ class StepDetector:
             g[0] += ax - (g[0] >> lp)
             g[1] += ay - (g[1] >> lp)
             g[2] += az - (g[2] >> lp)
-        if n % NORM_EVERY == 0:  # often enough, and a fraction of the cost
+        if n % _NORM_EVERY == 0:  # often enough, and a fraction of the cost
             self._normalise()
             self._sink(t_ms)
             self._stand(n, t_ms)
