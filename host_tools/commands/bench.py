@@ -14,7 +14,7 @@ from host_tools.deploy import plan_path
 from host_tools.errors import UsageError
 from host_tools.replay import read_plan_text, read_trace_text
 from host_tools.simulate import Options, simulate
-from retrostride.trace import TraceError, parse_lines
+from retrostride.trace import TraceError, on_grid, parse_lines
 
 DEFAULT_SEED = 7
 DEFAULT_MINUTES = 1.0
@@ -31,7 +31,12 @@ def register(sub: Any) -> None:
         "--trace is given; the coach runs the bundled intro plan unless --no-plan.",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--trace", type=Path, metavar="TRACE.csv", help="samples to run (100 Hz)")
+    p.add_argument(
+        "--trace",
+        type=Path,
+        metavar="TRACE.csv",
+        help="samples to run (resampled to 100 Hz, the device's rate)",
+    )
     p.add_argument(
         "--plan", metavar="PLAN", help="plan the coach runs: a file or a bundled name (intro)"
     )
@@ -41,33 +46,35 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def _samples(text: str, name: str) -> list[Sample]:
-    """Rows as the IMU driver hands them over: ints, a missing gyro as 0.
+def _samples(text: str, name: str) -> tuple[list[Sample], int]:
+    """Rows as the IMU driver hands them over at the device's rate: ints, a missing
+    gyro as 0; and the trace's own rate.
 
-    Rows with a missing acceleration reading are left out: the driver never
-    delivers them, and the benchmark's sample buffer holds ints only.
+    A trace at another rate is sampled on the device's grid (``trace.on_grid``,
+    as the virtual device's chip does). Rows with a missing acceleration reading
+    are left out: the driver never delivers them, and the benchmark's sample
+    buffer holds ints only.
     """
     try:
         trace = parse_lines(text.splitlines(), name)
+        rate = trace.rate_hz()
     except TraceError as e:
         raise UsageError(str(e)) from e
-    rate = trace.rate_hz()
-    if rate != RATE_HZ:
-        raise UsageError(f"{name} is sampled at {rate} Hz; the bench measures at {RATE_HZ} Hz.")
+    rows = trace.rows if rate == RATE_HZ else on_grid(trace.rows, RATE_HZ)
     out: list[Sample] = []
-    for t, ax, ay, az, gx, gy, gz, _label, _step in trace.rows:
+    for t, ax, ay, az, gx, gy, gz, _label, _step in rows:
         if ax is None or ay is None or az is None:
             continue
         out.append((t, ax, ay, az, gx or 0, gy or 0, gz or 0))
-    return out
+    return out, rate
 
 
 def run(args: argparse.Namespace) -> int:
     if args.no_plan and args.plan is not None:
         raise UsageError("--plan and --no-plan contradict each other; give one.")
     if args.trace is not None:
-        source = str(args.trace)
-        samples = _samples(read_trace_text(args.trace), source)
+        samples, rate = _samples(read_trace_text(args.trace), str(args.trace))
+        source = str(args.trace) if rate == RATE_HZ else f"{args.trace} ({rate} Hz, at {RATE_HZ})"
     else:
         if not 0.5 <= args.minutes <= 30:
             raise UsageError("--minutes must be between 0.5 and 30.")
@@ -75,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         opts = Options(seed=args.seed, gait="run", direction="mixed", minutes=args.minutes)
         simulate(opts, buf)
         source = f"simulated mixed running, seed {args.seed}, {args.minutes:g} min"
-        samples = _samples(buf.getvalue(), "simulated run")
+        samples, _ = _samples(buf.getvalue(), "simulated run")
     if len(samples) < 400:
         raise UsageError(f"{source} has {len(samples)} samples; the bench needs at least 400.")
     plan_text = None

@@ -142,3 +142,30 @@ def test_reads_every_real_recording():
         t = trace.read(str(path))
         assert t.has_gyro and t.has_step and t.rate_hz() == 100
         assert sum(r[8] for r in t.rows) > 10, path.name
+
+
+def _rows(times: list[int]) -> list[tuple]:
+    return [(t, i, 0, 0, None, None, None, None, None) for i, t in enumerate(times)]
+
+
+def test_on_grid_samples_a_faster_or_slower_trace_at_the_device_rate():
+    fast = list(trace.on_grid(_rows([5 * k for k in range(9)]), 100))  # 200 Hz, 0-40 ms
+    assert [(r[0], r[1]) for r in fast] == [(0, 0), (10, 2), (20, 4), (30, 6), (40, 8)]
+    slow = list(trace.on_grid(_rows([0, 20, 40]), 100))  # 50 Hz: each row held twice
+    assert [(r[0], r[1]) for r in slow] == [(0, 0), (10, 0), (20, 1), (30, 1), (40, 2)]
+    assert list(trace.on_grid([], 100)) == []
+
+
+@given(
+    st.lists(st.integers(0, 50), min_size=1, max_size=60),
+    st.integers(1, 1000),
+)
+def test_on_grid_takes_the_latest_row_at_or_before_each_sample_time(gaps, rate):
+    times = [sum(gaps[: i + 1]) for i in range(len(gaps))]
+    rows = _rows(times)
+    got = list(trace.on_grid(rows, rate))
+    assert [r[0] for r in got] == [k * 1000 // rate for k in range(len(got))]
+    assert got[-1][0] <= times[-1] < (len(got) * 1000) // rate
+    for t, i, *rest in got:
+        latest = [r for r in rows if r[0] <= t][-1:] or rows[:1]
+        assert i == latest[0][1] and tuple(rest) == rows[i][2:]

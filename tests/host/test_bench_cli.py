@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -51,11 +52,17 @@ def test_bench_refuses_a_trace_too_short_to_measure(
     assert "at least 400" in capsys.readouterr().err
 
 
-def test_bench_refuses_a_trace_at_another_rate(
+def test_bench_samples_a_trace_at_another_rate_on_the_device_grid(
     tmp_path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    trace = tmp_path / "slow.csv"
-    rows = "".join(f"{20 * k},0,0,9.81\n" for k in range(500))
-    trace.write_text("# rate_hz: 50\nt_ms,ax,ay,az\n" + rows, encoding="utf-8")
-    assert cli.main(["bench", "--trace", str(trace)]) == 2
-    assert "50 Hz" in capsys.readouterr().err
+    """The device samples at 100 Hz, so 6 s of a 200 Hz walk are 601 samples there."""
+    trace = tmp_path / "fast.csv"
+    rows = "".join(
+        f"{5 * k},0.1,0.2,{9.81 + 4 * math.sin(math.pi * k / 109) ** 8:.4f}\n" for k in range(1201)
+    )
+    trace.write_text("# rate_hz: 200\nt_ms,ax,ay,az\n" + rows, encoding="utf-8")
+    assert cli.main(["bench", "--json", "--no-plan", "--trace", str(trace)]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["samples"] == 601 and got["source"] == f"{trace} (200 Hz, at 100)"
+    assert got["steps"] >= 9  # a step every 0.545 s
+    assert got["alloc_bytes_per_sample"] == 0

@@ -22,7 +22,7 @@ import pytest
 from host_tools.replay import canonical
 from host_tools.vdev.trace_run import trace_device
 from retrostride import logbook
-from retrostride.trace import parse_lines
+from retrostride.trace import on_grid, parse_lines
 
 BIN = Path(sys.executable).parent
 BOARD = {
@@ -154,3 +154,28 @@ def test_against_the_original_trace_only_quantisation_and_sample_times_differ(de
     back = sum(e["direction"] == "backward" for e in steps)
     back_orig = sum(e["direction"] == "backward" for e in steps_orig)
     assert abs(back - back_orig) <= max(2, back_orig // 20)
+
+
+def test_a_trace_at_another_rate_is_sampled_on_the_chips_grid(tmp_path: Path) -> None:
+    """A 200 Hz recording reaches the 100 Hz board as its chip would sample it: the
+    latest row at or before each of its sample times (``trace.on_grid``)."""
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps(PLAN))
+    trace = tmp_path / "fast.csv"
+    run("simulate", "--plan", str(plan), "--out", str(trace), "--seed", "5", "--rate", "200")
+    traced = trace_device(trace, {"/board.json": json.dumps(BOARD), "/plan.json": plan.read_text()})
+    try:
+        traced.start()
+        delivered = traced.delivered
+    finally:
+        traced.stop()
+    assert delivered is not None
+    original = parse_lines(trace.read_text().splitlines(), str(trace)).rows
+    got = parse_lines(delivered.decode().splitlines(), "delivered").rows
+    want = list(on_grid(original, 100))
+    assert len(original) > 10_000 and len(got) == len(want) == (original[-1][0] // 10) + 1
+    for d, o in zip(got, want, strict=True):
+        assert d[0] == o[0]
+        for k in range(1, 4):
+            if abs(o[k]) < 8 * 9806:
+                assert abs(d[k] - o[k]) <= ACC_LSB_MM + 2

@@ -76,3 +76,17 @@ def test_a_trace_faster_than_the_core_takes_is_averaged_down():
     got = steps(600)
     assert len(want) >= 18 and len(got) == len(want), (want, got)
     assert max(abs(got[i] - want[i]) for i in range(len(want))) <= 5, (want, got)
+
+
+def test_on_grid_samples_a_trace_at_the_device_rate():
+    from retrostride.trace import on_grid
+
+    def rows(times):
+        return [(t, i, 0, 0, None, None, None, None, None) for i, t in enumerate(times)]
+
+    fast = [(r[0], r[1]) for r in on_grid(rows([5 * k for k in range(9)]), 100)]
+    assert fast == [(0, 0), (10, 2), (20, 4), (30, 6), (40, 8)], fast
+    slow = [(r[0], r[1]) for r in on_grid(rows([0, 20, 40]), 100)]
+    assert slow == [(0, 0), (10, 0), (20, 1), (30, 1), (40, 2)], slow
+    jitter = [(r[0], r[1]) for r in on_grid(rows([0, 9, 21, 29, 40]), 104)]
+    assert jitter == [(0, 0), (9, 1), (19, 1), (28, 2), (38, 3)], jitter

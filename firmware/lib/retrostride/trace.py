@@ -246,6 +246,25 @@ def _row(fields, index, has_gyro, where):
     return (t, values[0], values[1], values[2], values[3], values[4], values[5], label, step)
 
 
+def on_grid(rows, rate_hz):
+    """Rows as a chip sampling at ``rate_hz`` sees the recorded motion: at each of
+    its sample times (whole ms from 0 to the last row's), the latest row at or
+    before it (the first row before that), re-timed. No anti-alias filter: this
+    is for feeding a device, not for measuring the motion."""
+    prev = None
+    k = 0
+    t = 0
+    for row in rows:
+        t = row[0]
+        while prev is not None and (k * 1000) // rate_hz < t:
+            yield ((k * 1000) // rate_hz,) + prev[1:]
+            k += 1
+        prev = row
+    while prev is not None and (k * 1000) // rate_hz <= t:
+        yield ((k * 1000) // rate_hz,) + prev[1:]
+        k += 1
+
+
 def read(path):
     """Parse the trace file at ``path``."""
     with open(path) as f:

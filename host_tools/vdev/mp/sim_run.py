@@ -22,7 +22,7 @@ import time
 import app
 import machine
 
-from retrostride.trace import Trace, iter_rows
+from retrostride.trace import Trace, iter_rows, on_grid
 
 _BURST = 4  # samples per pump, as the app's pump task reads at 100 Hz
 
@@ -111,28 +111,20 @@ def run(trace_path, realtime=False, delivered=None, report=None, progress=None):
                     p.write(str(t))
 
     # A trace at the chip's own rate goes in row for row. At another rate (an
-    # LSM6DS3 runs at 104 Hz) the chip samples the recorded motion on its own
-    # grid: each chip sample takes the latest row at or before its time.
-    resample = None
-    prev = None
-    k = 0  # chip samples made when resampling
-    with open(trace_path) as f:
+    # LSM6DS3 runs at 104 Hz) the chip samples the recorded motion on its own grid.
+    def read(f):
         for row in iter_rows(trace, f):
-            t = row[0]
             st["rows"] += 1
-            st["t"] = t
-            if resample is None:
-                resample = trace.nominal_hz != rate
-            if not resample:
-                push(t, row)
-                continue
-            while prev is not None and (k * 1000) // rate < t:
-                push((k * 1000) // rate, prev)
-                k += 1
-            prev = row
-    while prev is not None and (k * 1000) // rate <= st["t"]:
-        push((k * 1000) // rate, prev)
-        k += 1
+            st["t"] = row[0]
+            yield row
+
+    with open(trace_path) as f:
+        for _ in iter_rows(trace, f):
+            break  # the metadata lies above the first row
+    with open(trace_path) as f:
+        recorded = read(f)
+        for row in recorded if trace.nominal_hz == rate else on_grid(recorded, rate):
+            push(row[0], row)
     rows = st["rows"]
     t = st["t"]
     while a.pump(t):  # whatever is still in the FIFO
