@@ -106,6 +106,31 @@ def reverse(trace: Trace) -> Trace:
     return out
 
 
+def resampled(trace: Trace, rate_hz: int) -> Trace:
+    """The trace at another sample rate (IMUs run at 50-208 Hz): linear interpolation,
+    each labelled step on its nearest sample."""
+    rows = trace.rows
+    out = Trace(trace.name)
+    out.meta = dict(trace.meta, rate_hz=str(rate_hz))
+    out.has_gyro, out.has_label, out.has_step = trace.has_gyro, trace.has_label, trace.has_step
+    period = 1000 // rate_hz
+    steps = [r[0] for r in rows if r[8] == 1]
+    j = k = 0
+    for t in range(rows[0][0], rows[-1][0] + 1, period):
+        while j + 1 < len(rows) and rows[j + 1][0] <= t:
+            j += 1
+        a, b = rows[j], rows[min(j + 1, len(rows) - 1)]
+        f = (t - a[0]) / (b[0] - a[0]) if b[0] > a[0] else 0.0
+        vals = [None if x is None or y is None else round(x + f * (y - x))
+                for x, y in zip(a[1:7], b[1:7], strict=True)]  # fmt: skip
+        step = 0
+        while k < len(steps) and steps[k] < t + period / 2:
+            step = 1
+            k += 1
+        out.rows.append((t, *vals, a[7], step))
+    return out
+
+
 def _milli(v: int | None) -> str:
     if v is None:
         return "nan"

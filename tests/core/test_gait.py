@@ -266,21 +266,26 @@ def symmetric_shape(phase: float) -> float:
 
 
 def test_the_session_frame_calls_a_bout_the_vertical_signal_cannot() -> None:
-    """Backward walking whose vertical signal is time-symmetric: alone, the template has
-    nothing to go on and leans forward; after forward walking in the same session the
-    horizontal lead, which flips under time reversal, says backward."""
-    alone = decisions(walk(10, 110, backward=True, vshape=symmetric_shape))
-    assert len(alone) >= 14
-    assert any(e["direction"] == "forward" for e in alone[3:])
+    """Walking whose vertical signal is time-symmetric: alone, the template cannot tell
+    forward from backward (both get the same calls); after forward walking in the same
+    session the horizontal lead, which flips under time reversal, tells them apart."""
+
+    def symmetric_bout(backward: bool) -> list[Sample]:
+        return walk(10, 110, backward=backward, vshape=symmetric_shape)
+
+    alone = [[e["direction"] for e in decisions(symmetric_bout(b))][3:] for b in (False, True)]
+    assert len(alone[0]) >= 11 and set(alone[0]) == set(alone[1]), alone
     first = walk(20, 110)
     pause = [(first[-1][0] + 10 * (k + 1), 0, 0, G, None, None, None) for k in range(300)]
     t = pause[-1][0] + 10
-    second = shifted(walk(10, 110, backward=True, vshape=symmetric_shape), t)
-    calls = decisions(first + pause + second)
-    later = [e for e in calls if e["t_ms"] > second[0][0]]  # type: ignore[operator]
-    assert len(later) >= 14
-    assert all(e["direction"] == "forward" for e in calls[3 : len(calls) - len(later)])
-    assert all(e["direction"] == "backward" for e in later[3:]), [e["direction"] for e in later]
+    for backward in (False, True):
+        second = shifted(symmetric_bout(backward), t)
+        calls = decisions(first + pause + second)
+        later = [e["direction"] for e in calls if e["t_ms"] > second[0][0]]  # type: ignore[operator]
+        assert len(later) >= 14
+        assert all(e["direction"] == "forward" for e in calls[3 : len(calls) - len(later)])
+        want = "backward" if backward else "forward"
+        assert all(d == want for d in later[3:]), (want, later)
 
 
 def test_a_clip_put_back_the_other_way_round_is_relearnt() -> None:
@@ -470,10 +475,18 @@ def test_a_lean_tells_the_running_frame_what_the_stride_shape_cannot() -> None:
     assert set(leaning_calls(6, False)) == {"forward"}
     assert set(leaning_calls(6, True)) == {"backward"}
     assert leaning_calls(4, True) == upright[1]
-    walking = rotation(0, math.radians(-6), 0)  # the lean walking's lead would read
-    bout = walk(40, 110, backward=True, vshape=symmetric_shape, rot=walking)
-    walked = decisions(standing(3) + shifted(bout, 3000))
-    assert {e["direction"] for e in walked if e["t_ms"] > 18_000} == {"forward"}  # type: ignore[operator]
+    walked = []
+    for degrees in (-6, 6):  # leaning either way, walking is called alike
+        bout = walk(
+            40,
+            110,
+            backward=True,
+            vshape=symmetric_shape,
+            rot=rotation(0, math.radians(degrees), 0),
+        )
+        calls = decisions(standing(3) + shifted(bout, 3000))
+        walked.append([e["direction"] for e in calls if e["t_ms"] > 18_000])  # type: ignore[operator]
+    assert len(walked[0]) >= 20 and walked[0] == walked[1] and len(set(walked[0])) == 1
 
 
 def test_the_lean_credits_the_sense_running_strides_lead_against() -> None:

@@ -281,18 +281,23 @@ def test_a_new_interval_of_the_plan_does_not_inherit_the_old_direction():
 
 
 def test_the_session_frame_calls_a_bout_the_vertical_signal_cannot():
-    """As tests/core/test_gait.py: time-symmetric backward walking is misread alone and
-    called backward after forward walking in the same session (clip on its side)."""
-    alone = [e["direction"] for e in run(walk(10, 110, True, ON_THE_SIDE, vshape=symmetric))]
-    assert "forward" in alone[3:], alone
-    still = walk(3, 110, False, ON_THE_SIDE, amp=0)  # standing, the clip as it was
-    buf = joined(walk(20, 110, False, ON_THE_SIDE), still,
-                 walk(10, 110, True, ON_THE_SIDE, vshape=symmetric))  # fmt: skip
-    calls = run(buf)
-    first = [e["direction"] for e in calls if e["t_ms"] < 20000]
-    later = [e["direction"] for e in calls if e["t_ms"] > 23000]
-    assert len(later) >= 14 and "backward" not in first[3:], first
-    assert all(d == "backward" for d in later[3:]), later
+    """As tests/core/test_gait.py: time-symmetric walking gets the same calls alone either
+    way, and its own after forward walking in the same session (clip on its side)."""
+    alone = []
+    for backward in (False, True):
+        bout = walk(10, 110, backward, ON_THE_SIDE, vshape=symmetric)
+        alone.append(set(e["direction"] for e in run(bout)[3:]))
+    assert alone[0] == alone[1], alone
+    for backward in (False, True):
+        still = walk(3, 110, False, ON_THE_SIDE, amp=0)  # standing, the clip as it was
+        buf = joined(walk(20, 110, False, ON_THE_SIDE), still,
+                     walk(10, 110, backward, ON_THE_SIDE, vshape=symmetric))  # fmt: skip
+        calls = run(buf)
+        first = [e["direction"] for e in calls if e["t_ms"] < 20000]
+        later = [e["direction"] for e in calls if e["t_ms"] > 23000]
+        assert len(later) >= 14 and "backward" not in first[3:], first
+        want = "backward" if backward else "forward"
+        assert all(d == want for d in later[3:]), (want, later)
 
 
 def mirrored(p):

@@ -16,10 +16,13 @@ the same template reversed in time. A stride that matches the reversed template
 better is backward. There is one template for walking and one for running (the
 gait is decided first). The templates are a property of human gait, fitted by
 ``host_tools/fit_gait.py`` (running *this* code) and stored in
-``retrostride.gait_model``: the walking one is the mean forward stride; the
-running one, with an offset, is learnt to tell forward strides from backward
-ones, since a heel strike's transient before the stance peak would otherwise
-read as the bump a backward stride has there. The template score reads only
+``retrostride.gait_model``. Both are learnt to tell forward strides from
+backward ones: walking's from real forward strides and the same recordings
+time-reversed (the causal detector and the peak-locked window see a reversed
+stride otherwise than a forward one played back, so the mean forward stride
+read backward walking worse), running's, with an offset, from simulated runs,
+since a heel strike's transient before the stance peak would otherwise read as
+the bump a backward stride has there. The template score reads only
 the vertical, so it does not depend on how the clip is turned about the vertical.
 
 A second, relative cue: the horizontal axes lead or lag the vertical signal
