@@ -69,6 +69,7 @@ IMU_ADDRESSES: dict[str, tuple[int, ...]] = {
     "mpu6886": (0x68, 0x69),
     "lsm6ds3": (0x6A, 0x6B),
 }
+DEMO_BOARD = "devkitc-gy521"  # the demo's, and the virtual device's for a trace run
 PIN_HAPTICS = ("erm_pwm", "pwm", "buzzer", "led")
 HAPTIC_KINDS = (*PIN_HAPTICS, "drv2605", "none")
 DRV2605_ADDR = 0x5A

@@ -25,12 +25,12 @@ import sys
 import time
 from pathlib import Path
 
+from host_tools.boards import DEMO_BOARD
 from host_tools.errors import CommandFailed
 from host_tools.paths import PLANS, REPO
 
 OUT = REPO / "out" / "demo"
 PLAN = PLANS / "intro.json"
-BOARD = "devkitc-gy521"
 EXPORTS = ("fit", "tcx", "csv")
 
 
@@ -78,7 +78,7 @@ class VdevProcess:
     """``retrostride vdev --trace`` as a subprocess: runs the trace, then serves a port."""
 
     def __init__(self, trace: Path, fs_dir: Path, timeout_s: float = 900) -> None:
-        args = ["vdev", "--board", BOARD, "--plan", str(PLAN), "--trace", str(trace)]
+        args = ["vdev", "--board", DEMO_BOARD, "--plan", str(PLAN), "--trace", str(trace)]
         args += ["--fs-dir", str(fs_dir)]
         say(f"virtual device: retrostride {' '.join(args)}")
         self.proc = subprocess.Popen([*_retrostride(), *args], stdout=subprocess.PIPE, text=True)

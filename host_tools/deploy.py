@@ -35,7 +35,8 @@ from typing import Any
 from host_tools.boards import load_board
 from host_tools.device import Device
 from host_tools.errors import CommandFailed, UsageError
-from host_tools.paths import FIRMWARE, FIRMWARE_LIB, PLANS
+from host_tools.paths import FIRMWARE, FIRMWARE_LIB
+from host_tools.plan_files import load_plan
 
 DEVICE_LIB = "/lib"
 ENTRY_POINTS = ("boot.py", "main.py")
@@ -69,42 +70,6 @@ class Summary:
 
 
 # -- inputs ------------------------------------------------------------------------------
-
-
-def plan_path(spec: str) -> Path:
-    """A plan file's path, or the name of a bundled plan (``intro``)."""
-    path = Path(spec)
-    if path.suffix == ".json" or "/" in spec or path.is_file():
-        if not path.is_file():
-            raise UsageError(f"no plan file {spec}.")
-        return path
-    bundled = PLANS / f"{spec}.json"
-    if not bundled.is_file():
-        names = ", ".join(sorted(p.stem for p in PLANS.glob("*.json")))
-        raise UsageError(f"unknown plan {spec!r}: use one of {names} or the path of a plan file.")
-    return bundled
-
-
-def load_plan(spec: str) -> dict[str, Any]:
-    """The plan as a dict, checked by the core's validator (the one the device runs)."""
-    path = plan_path(spec)
-    try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as e:
-        raise UsageError(f"{path}: is not UTF-8 text.") from e
-    except json.JSONDecodeError as e:
-        raise UsageError(f"{path}:{e.lineno}: not valid JSON ({e.msg}).") from e
-    try:
-        from retrostride import plan as plans
-    except ImportError:  # the plan module has not landed: JSON-checked only
-        problems: list[str] = [] if isinstance(obj, dict) else ["(top): must be a JSON object"]
-    else:
-        problems = list(plans.validate(obj))
-    if problems:
-        lines = "\n".join(f"  {p}." for p in problems)
-        raise UsageError(f"{path}: the plan has {len(problems)} problem(s):\n{lines}")
-    result: dict[str, Any] = obj
-    return result
 
 
 # -- building ------------------------------------------------------------------------------

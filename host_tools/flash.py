@@ -107,7 +107,7 @@ def flash(port: str, image: Image, chip: str | None = None, baud: int = 460800) 
     try:
         esp = cmds.detect_chip(port, 115200, connect_attempts=3)
     except serial.SerialException as e:
-        text = str(e)
+        text = _one_line(e)
         if "busy" in text.lower() or "Errno 16" in text:
             raise CommandFailed(
                 f"port {port} is busy: close the program using it "
@@ -117,7 +117,7 @@ def flash(port: str, image: Image, chip: str | None = None, baud: int = 460800) 
     except (FatalError, OSError) as e:
         raise CommandFailed(
             f"no ESP chip answered on {port}: check the cable, or hold BOOT while pressing "
-            f"RESET to enter the bootloader ({e})."
+            f"RESET to enter the bootloader ({_one_line(e)})."
         ) from e
     try:
         found = str(next(name for name, rom in CHIP_DEFS.items() if isinstance(esp, rom)))
@@ -130,7 +130,12 @@ def flash(port: str, image: Image, chip: str | None = None, baud: int = 460800) 
         cmds.write_flash(esp, [(image.offset, image.data)])
         cmds.reset_chip(esp, "hard-reset")
     except FatalError as e:
-        raise CommandFailed(f"flashing failed: {e}.") from e
+        raise CommandFailed(f"flashing failed: {_one_line(e)}.") from e
     finally:
         esp._port.close()
     return found
+
+
+def _one_line(e: BaseException) -> str:
+    """esptool's message, which spans lines, as part of one sentence."""
+    return " ".join(str(e).split()).rstrip(".")

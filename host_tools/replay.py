@@ -13,6 +13,7 @@ from typing import Any
 
 from host_tools.errors import UsageError
 from host_tools.micropython import MicroPython
+from host_tools.plan_files import plan_text as checked_plan
 from retrostride import plan as plans
 from retrostride import session
 from retrostride.trace import TraceError, parse_lines
@@ -24,30 +25,21 @@ RUNTIMES = ("cpython", "micropython")
 def read_trace_text(path: Path) -> str:
     """The trace's text, checked in full first so errors name file and line."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as e:
         raise UsageError(f"cannot read trace {path}: {e.strerror or e}.") from e
-    except UnicodeDecodeError as e:
-        raise UsageError(f"{path} is not a UTF-8 text trace.") from e
     try:
-        parse_lines(text.splitlines(), str(path)).rate_hz()  # and at a rate the core takes
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise UsageError(f"{path}:{line}: not UTF-8 text (byte {data[e.start]:#04x}).") from e
+    try:
+        trace = parse_lines(text.splitlines(), str(path))
+        trace.rate_hz()  # and at a rate the core takes
     except TraceError as e:
         raise UsageError(f"{e}.") from e
-    return text
-
-
-def read_plan_text(path: Path) -> str:
-    """The plan's text, validated by the core's own validator (exit 2 on problems)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"cannot read plan {path}: {e.strerror or e}.") from e
-    except UnicodeDecodeError as e:
-        raise UsageError(f"{path} is not a UTF-8 text plan.") from e
-    try:
-        plans.load(text)
-    except plans.PlanError as e:
-        raise UsageError(f"{path}: {'; '.join(e.problems)}.") from e
+    if not trace.rows:
+        raise UsageError(f"{path}: no samples after the header.")
     return text
 
 
@@ -138,9 +130,10 @@ def canonical(event: Event) -> Event:
     return dict(sorted(event.items(), key=lambda kv: (_KEY_ORDER.get(kv[0], 99), kv[0])))
 
 
-def replay(path: Path, runtime: str = "cpython", plan: Path | None = None) -> list[Event]:
-    """Events of the core over the trace at ``path``; with ``plan`` it coaches from t_ms = 0."""
-    plan_text = read_plan_text(plan) if plan is not None else None
+def replay(path: Path, runtime: str = "cpython", plan: str | Path | None = None) -> list[Event]:
+    """Events of the core over the trace at ``path``; with ``plan`` (a file or a bundled
+    plan's name) it coaches from t_ms = 0."""
+    plan_text = checked_plan(plan)[1] if plan is not None else None
     text = read_trace_text(path)
     if runtime == "micropython":
         return replay_micropython(text, str(path), plan_text=plan_text)

@@ -643,8 +643,10 @@ def read_events_jsonl(path: Path) -> list[Event]:
     """Events from a JSON Lines file (what ``replay`` or ``events`` prints)."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"cannot read events file {path}: {e}.") from e
+    except OSError as e:
+        raise UsageError(f"cannot read events file {path}: {e.strerror or e}.") from e
+    except UnicodeDecodeError as e:
+        raise UsageError(f"{path} is not a UTF-8 events file.") from e
     events: list[Event] = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():

@@ -3,7 +3,9 @@
 A session is keyed by the sha256 of its log bytes, so the same file synced or
 imported twice is stored once. The device's own session id (from the log
 header) catches the other double count: a copy taken while the session was
-still being written is replaced by the longer log that continues it. Every
+still being written, or one whose damaged records the reader dropped, holds a
+subsequence of the whole log's events, and is replaced by it (or, coming
+after it, not stored). Every
 session goes in with one transaction, so a crash leaves it fully stored or absent.
 """
 
@@ -73,6 +75,12 @@ def decode(data: bytes) -> Decoded:
     if report["version"] != logbook.VERSION:
         raise NotALog(f"a session log of format version {report['version']}, not supported")
     return header, events, report
+
+
+def _within(part: list[Event], whole: list[Event]) -> bool:
+    """Whether ``part``'s events all appear in ``whole``, in order."""
+    rest = iter(whole)
+    return all(any(e == w for w in rest) for e in part)
 
 
 def damage_text(report: dict[str, Any]) -> str:
@@ -147,8 +155,9 @@ class Store:
     ) -> tuple[int, bool]:
         """Store one log: ``(session id, True)`` if new, ``(existing id, False)`` if held.
 
-        Raises :class:`NotALog`. A log that only extends a stored one of the same
-        device session (a copy taken while it was written) replaces it.
+        Raises :class:`NotALog`. A log whose events contain, in order, all of a stored
+        one's of the same device session (that one a copy taken while it was written,
+        or damaged) replaces it; one whose events a stored one contains is held.
         """
         header, events, report = decoded if decoded is not None else decode(log_bytes)
         digest = sha256_hex(log_bytes)
@@ -168,10 +177,10 @@ class Store:
                     (device_session,),
                 ).fetchall():
                     stored = self._events_locked(int(old["id"]))
-                    if stored == events[: len(stored)]:
-                        replace = int(old["id"])  # the new log continues the stored one
-                    elif events == stored[: len(events)]:
-                        db.execute("COMMIT")  # an earlier, shorter copy of a stored log
+                    if _within(stored, events):
+                        replace = int(old["id"])  # the new log completes the stored one
+                    elif _within(events, stored):
+                        db.execute("COMMIT")  # an earlier or damaged copy of a stored log
                         return int(old["id"]), False
             if replace is not None:
                 db.execute("DELETE FROM events WHERE session_id = ?", (replace,))

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from host_tools.bench import RATE_HZ, Sample, measure
-from host_tools.deploy import plan_path
 from host_tools.errors import UsageError
-from host_tools.replay import read_plan_text, read_trace_text
+from host_tools.plan_files import plan_text as checked_plan
+from host_tools.replay import read_trace_text
 from host_tools.simulate import Options, simulate
 from retrostride.trace import TraceError, on_grid, parse_lines
 
@@ -88,8 +88,7 @@ def run(args: argparse.Namespace) -> int:
     plan_text = None
     plan_name = None
     if not args.no_plan:
-        path = plan_path(args.plan if args.plan is not None else "intro")
-        plan_text = read_plan_text(path)
+        path, plan_text = checked_plan(args.plan if args.plan is not None else "intro")
         plan_name = path.name
     print(f"measuring {len(samples)} samples under MicroPython...", file=sys.stderr)
     figures = {"source": source, "plan": plan_name, **measure(samples, plan_text)}
@@ -97,5 +96,5 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(figures, indent=2))
         return 0
     for key, value in figures.items():
-        print(f"{key:38s} {value}")
+        print(f"{key:38s} {'n/a' if value is None else value}")
     return 0

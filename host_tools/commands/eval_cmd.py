@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from host_tools.errors import UsageError
 from host_tools.evaluate import CALL_TOLERANCE_MS, MATCH_TOLERANCE_MS, Tally, score
 from host_tools.replay import RUNTIMES, read_trace_text, replay_cpython, replay_micropython
 from retrostride.trace import parse_lines
@@ -35,7 +36,12 @@ def register(sub: Any) -> None:
     )
     p.add_argument("traces", type=Path, nargs="+", metavar="TRACE")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--runtime", choices=RUNTIMES, default="cpython")
+    p.add_argument(
+        "--runtime",
+        choices=RUNTIMES,
+        default="cpython",
+        help="the core in CPython (default) or in real MicroPython (WebAssembly), as on the device",
+    )
     p.add_argument(
         "--tolerance-ms",
         type=int,
@@ -47,11 +53,19 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.tolerance_ms <= 0:
+        raise UsageError(
+            f"--tolerance-ms must be a positive number of ms, got {args.tolerance_ms}."
+        )
+    if len(set(map(str, args.traces))) < len(args.traces):
+        raise UsageError("a TRACE is given more than once: each is scored once.")
     total = Tally()
     per_trace: dict[str, dict[str, Any]] = {}
     for path in args.traces:
         text = read_trace_text(path)
         trace = parse_lines(text.splitlines(), str(path))
+        if not trace.has_step:
+            raise UsageError(f"{path} has no step column: eval needs the true contacts.")
         if args.runtime == "micropython":
             found = replay_micropython(text, str(path))
         else:
@@ -66,11 +80,16 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(args.traces)} trace(s), {figures['truth_steps']} true steps")
     for key, label in _ROWS:
         value = figures[key]
-        print(f"  {label:32s} {'n/a' if value is None else value}")
+        print(f"  {label:32s} {_text(value)}")
     recalls = figures["direction_recall"]
     print(
-        f"  {'direction recall':32s} forward {recalls['forward']}, backward {recalls['backward']}"
+        f"  {'direction recall':32s} forward {_text(recalls['forward'])}, "
+        f"backward {_text(recalls['backward'])}"
     )
     by_label = ", ".join(f"{k} {v}" for k, v in figures["step_recall_by_label"].items())
     print(f"  {'step recall by true label':32s} {by_label or 'n/a'}")
     return 0
+
+
+def _text(value: object) -> str:
+    return "n/a" if value is None else str(value)

@@ -25,7 +25,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
+    with open_store(args, create=False) as store:
         session_id = store.resolve(args.session)
         if session_id is None:
             raise UsageError(

@@ -20,8 +20,11 @@ def add_db_option(p: argparse.ArgumentParser) -> None:
     )
 
 
-def open_store(args: argparse.Namespace) -> Store:
+def open_store(args: argparse.Namespace, create: bool = True) -> Store:
+    """The session database; one that does not exist is made only to store into."""
     path: Path = args.db if args.db is not None else default_db_path()
+    if not create and not path.exists():
+        raise UsageError(f"no session database at {path}: run 'retrostride sync' or pass --db.")
     try:
         return Store(path)
     except Exception as e:  # sqlite3.DatabaseError, OSError

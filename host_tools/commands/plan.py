@@ -14,11 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from host_tools.errors import CommandFailed, UsageError
-from host_tools.paths import PLANS
+from host_tools.plan_files import plan_path, plan_text
 from retrostride import plan as plans
 from retrostride import progression
-
-DEFAULT_PLAN = PLANS / "intro.json"
 
 
 def register(sub: Any) -> None:
@@ -29,8 +27,13 @@ def register(sub: Any) -> None:
         "the next plan from the stored sessions.",
     )
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    v = actions.add_parser("validate", help="check a plan; exit 2 with one line per problem")
-    v.add_argument("plan", type=Path, metavar="PLAN.json")
+    v = actions.add_parser(
+        "validate",
+        help="check a plan; exit 2 with one line per problem",
+        description="Checks a workout plan (a file or a bundled name) with the validator the "
+        "device runs: exit 0 and a summary if it is valid, else exit 2 and one line per problem.",
+    )
+    v.add_argument("plan", metavar="PLAN")
     v.add_argument(
         "--cap-s",
         type=int,
@@ -41,7 +44,7 @@ def register(sub: Any) -> None:
     n = actions.add_parser("next", help="suggest the next plan from the stored sessions")
     n.add_argument("--db", type=Path, default=None, help="session database (default: user data)")
     n.add_argument(
-        "--plan", type=Path, default=None, help="the current plan (default: bundled intro)"
+        "--plan", default=None, help="the current plan: a file or a bundled name (default intro)"
     )
     n.add_argument("--out", type=Path, default=None, help="write the plan here, not stdout")
     n.set_defaults(handler=run_next)
@@ -72,7 +75,8 @@ def describe(obj: dict[str, Any]) -> str:
     back_steps = sum(n for k, _, n in flat if k == "backward")
     extra = f" + {back_steps} steps" if back_steps else ""
     return (
-        f"{obj['name']!r}: {len(flat)} intervals, {total // 60} min {total % 60} s timed, "
+        f"{obj['name']!r}: {len(flat)} interval{'' if len(flat) == 1 else 's'}, "
+        f"{total // 60} min {total % 60} s timed, "
         f"{back} s backward{extra}"
     )
 
@@ -80,7 +84,8 @@ def describe(obj: dict[str, Any]) -> str:
 def run_validate(args: argparse.Namespace) -> int:
     if args.cap_s is not None and not 0 < args.cap_s <= plans.HARD_BACKWARD_S:
         raise UsageError(f"--cap-s must be between 1 and {plans.HARD_BACKWARD_S}.")
-    text = _read(args.plan)
+    path = plan_path(args.plan)
+    text = _read(path)
     problems = problems_of(text, args.cap_s)
     if problems:
         for p in problems:
@@ -106,12 +111,7 @@ def _summaries(db: Path | None) -> list[dict[str, Any]]:
 
 
 def run_next(args: argparse.Namespace) -> int:
-    path = args.plan if args.plan is not None else DEFAULT_PLAN
-    text = _read(path)
-    problems = problems_of(text)
-    if problems:
-        raise UsageError(f"{path}: {'; '.join(problems)}.")
-    current = json.loads(text)
+    current = json.loads(plan_text(args.plan if args.plan is not None else "intro")[1])
     history = _summaries(args.db)
     new, reason = progression.suggest(current, history)
     out = json.dumps(new, indent=2) + "\n"

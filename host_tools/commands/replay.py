@@ -20,8 +20,15 @@ def register(sub: Any) -> None:
         "with --plan the plan starts at the trace's t_ms = 0 and the coach's events follow.",
     )
     p.add_argument("trace", type=Path, metavar="TRACE.csv")
-    p.add_argument("--plan", type=Path, metavar="PLAN.json", help="workout plan to run")
-    p.add_argument("--runtime", choices=RUNTIMES, default="cpython")
+    p.add_argument(
+        "--plan", metavar="PLAN", help="workout plan to run: a file or a bundled name (intro)"
+    )
+    p.add_argument(
+        "--runtime",
+        choices=RUNTIMES,
+        default="cpython",
+        help="the core in CPython (default) or in real MicroPython (WebAssembly), as on the device",
+    )
     p.set_defaults(handler=run)
 
 

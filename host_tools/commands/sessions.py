@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from host_tools.commands.import_cmd import add_db_option, open_store
+from host_tools.store import default_db_path
 
 
 def register(sub: Any) -> None:
@@ -22,8 +23,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
-        rows = store.sessions()
+    rows: list[dict[str, Any]] = []
+    if (args.db if args.db is not None else default_db_path()).exists():  # else none yet
+        with open_store(args, create=False) as store:
+            rows = store.sessions()
     if args.json:
         sys.stdout.write(json.dumps(rows, separators=(",", ":")) + "\n")
         return 0

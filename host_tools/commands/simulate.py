@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 from pathlib import Path
 from typing import Any
 
 from host_tools.errors import CommandFailed, UsageError
+from host_tools.plan_files import plan_text
 from host_tools.simulate import DIRECTIONS, GAITS, MOUNTINGS, Options, simulate
 from retrostride import plan as plan_mod
 
@@ -32,7 +34,9 @@ def register(sub: Any) -> None:
         metavar="forward|backward|mixed",
         help="default mixed; with --plan, forward makes a runner who never turns round",
     )
-    p.add_argument("--plan", metavar="PLAN.json", help="follow this workout plan from t_ms = 0")
+    p.add_argument(
+        "--plan", metavar="PLAN", help="follow this plan (a file or a bundled name) from t_ms = 0"
+    )
     p.add_argument("--seed", default="0", metavar="N", help="random seed (default 0)")
     p.add_argument(
         "--minutes",
@@ -81,7 +85,8 @@ def _number(text: str, name: str, lo: float, hi: float, integer: bool = False) -
         kind = "an integer" if integer else "a number"
         raise UsageError(f"--{name} must be {kind}, got {text!r}.") from None
     if not (math.isfinite(value) and lo <= value <= hi):
-        raise UsageError(f"--{name} must be between {lo:g} and {hi:g}, got {text!r}.")
+        bounds = f"{lo} and {hi}" if integer else f"{lo:g} and {hi:g}"
+        raise UsageError(f"--{name} must be between {bounds}, got {text!r}.")
     return value
 
 
@@ -106,17 +111,13 @@ def options_from_args(args: argparse.Namespace) -> tuple[Options, Any]:
     blocks = None
     plan_name = ""
     if args.plan:
-        path = Path(args.plan)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
+        if args.falls:
             raise UsageError(
-                f"cannot read plan {path}: {getattr(e, 'strerror', None) or e}."
-            ) from None
-        try:
-            obj = plan_mod.load(text)
-        except plan_mod.PlanError as e:
-            raise UsageError(f"{path} is not a valid plan: {'; '.join(e.problems)}.") from None
+                "--falls is for a trace without --plan: a runner following a plan does not "
+                "fall on cue."
+            )
+        path, text = plan_text(args.plan)
+        obj = json.loads(text)
         blocks = plan_mod.flatten(obj)
         plan_name = str(obj.get("name", path.stem))
     opts = Options(

@@ -9,10 +9,12 @@ With ``--trace`` the device holds the real firmware (``firmware/`` copied onto i
 filesystem) and, before the port line is printed, runs the app over the whole trace
 with the fake ``machine``, a register-level chip fake fed from the trace and the
 trace's time as its clock (:mod:`host_tools.vdev.trace_run`); the session log is then
-in ``/logs/``. ``--realtime`` paces that run at the trace's speed. ``--board`` is
-required with ``--trace``; without ``--plan`` the app falls back to its default plan
-and logs why. ``--delivered FILE`` writes the samples the IMU driver delivered to the
-core, as a trace (what ``replay`` must be given to reproduce the log exactly).
+in ``/logs/``. ``--realtime`` paces that run at the trace's speed. The trace and the
+plan are checked on the host first (errors name the file and line). A trace run
+without ``--board`` uses the demo's board (``boards.DEMO_BOARD``: the firmware builds
+its drivers from one), and one without ``--plan`` the app's default plan.
+``--delivered FILE`` writes the samples the IMU driver delivered to the core, as a
+trace (what ``replay`` must be given to reproduce the log exactly).
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from host_tools.boards import DEMO_BOARD
 from host_tools.errors import CommandFailed, UsageError
 from host_tools.paths import BOARDS
+from host_tools.plan_files import plan_text
+from host_tools.replay import read_trace_text
 from host_tools.vdev.bridge import VirtualDevice
 from host_tools.vdev.trace_run import TraceDevice, trace_device
 
@@ -38,9 +43,15 @@ def register(sub: Any) -> None:
         "pseudo-terminal), prints its port path as the first line of stdout and serves "
         "mpremote until killed.",
     )
-    p.add_argument("--board", metavar="B", help="board name (boards/B.json) or board JSON file")
+    p.add_argument(
+        "--board",
+        metavar="B",
+        help=f"board name (boards/B.json) or board JSON file (with --trace, default {DEMO_BOARD})",
+    )
     p.add_argument("--trace", type=Path, metavar="T", help="IMU trace CSV to run before serving")
-    p.add_argument("--plan", type=Path, metavar="P", help="workout plan JSON for the device")
+    p.add_argument(
+        "--plan", metavar="P", help="workout plan for the device: a file or a bundled name"
+    )
     p.add_argument("--realtime", action="store_true", help="run the trace at real speed")
     p.add_argument(
         "--delivered",
@@ -80,18 +91,17 @@ def _board_file(board: str) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     files: dict[str, bytes | str] = {}
-    if args.board is not None:
-        files["/board.json"] = _json_file(_board_file(args.board), "board file")
+    board = args.board if args.board is not None or args.trace is None else DEMO_BOARD
+    if board is not None:
+        files["/board.json"] = _json_file(_board_file(board), "board file")
     if args.plan is not None:
-        files["/plan.json"] = _json_file(args.plan, "plan")
-    if args.trace is not None and not args.trace.is_file():
-        raise UsageError(f"the trace {args.trace} does not exist.")
+        files["/plan.json"] = plan_text(args.plan)[1]
+    if args.trace is not None:
+        read_trace_text(args.trace)  # bad rows are the user's: file and line, before any work
     if args.watchdog <= 0:
         raise UsageError("--watchdog must be a positive number of seconds.")
     if args.fs_dir is not None and args.fs_dir.exists() and not args.fs_dir.is_dir():
         raise UsageError(f"--fs-dir {args.fs_dir} is not a directory.")
-    if args.trace is not None and args.board is None:
-        raise UsageError("--trace needs --board: the firmware builds its drivers from it.")
     if args.delivered is not None and args.trace is None:
         raise UsageError("--delivered needs --trace.")
     if args.trace is not None:

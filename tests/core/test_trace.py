@@ -63,6 +63,7 @@ def test_time_going_backwards_is_rejected_at_its_line():
         ("t_ms,ax,ay", "lacks column 'az'"),
         ("t_ms,ax,ay,az,gx", "gx, gy, gz must be given together"),
         ("t_ms,ax,ay,az,temp", "unknown column 'temp'"),
+        ("0,0.1,0.2,9.8", r"h\.csv:3: expected the header line .*found data"),
     ],
 )
 def test_bad_headers_are_rejected(header, message):
@@ -93,6 +94,13 @@ def test_timestamps_closer_than_a_millisecond_apart_are_refused():
     fast = parse_lines(["t_ms,ax,ay,az", *rows], "f.csv")
     with pytest.raises(TraceError, match=r"f\.csv: its timestamps say 20.. samples a second"):
         fast.rate_hz()
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_line():
+    got = parse_lines(["\ufeff# rate_hz: 50", "t_ms,ax,ay,az", "0,1,2,3"], "bom.csv")
+    assert got.nominal_hz == 50 and got.rows[0][:4] == (0, 1000, 2000, 3000)
+    got = parse_lines(["\ufefft_ms,ax,ay,az", "0,1,2,3"], "bom.csv")
+    assert got.rows[0][:4] == (0, 1000, 2000, 3000)
 
 
 def test_a_file_without_header_is_rejected():

@@ -67,8 +67,16 @@ def test_a_file_that_is_not_a_log_is_exit_2_in_one_sentence(tmp_path, capsys):
     assert code == 2 and "cannot read" in err
 
 
-def test_unknown_session_is_exit_2(tmp_path, capsys):
-    code, _, err = run(capsys, "events", "7", "--db", str(tmp_path / "s.db"))
+def test_unknown_session_is_exit_2_and_listing_creates_no_database(tmp_path, capsys):
+    db = tmp_path / "s.db"
+    code, _, err = run(capsys, "events", "7", "--db", str(db))
+    assert code == 2 and "no session database at" in err
+    code, out, _ = run(capsys, "sessions", "--json", "--db", str(db))
+    assert code == 0 and json.loads(out) == [] and not db.exists()
+    good = tmp_path / "g.rsl"
+    good.write_bytes(make_log(session_events()))
+    assert run(capsys, "import", str(good), "--db", str(db))[0] == 0
+    code, _, err = run(capsys, "events", "7", "--db", str(db))
     assert code == 2 and "no stored session" in err
 
 

@@ -46,6 +46,16 @@ def test_binary_file_is_rejected(tmp_path):
     path.write_bytes(b"\xff\xfe\x00garbage")
     result = run("replay", str(path))
     assert result.returncode == 2 and "Traceback" not in result.stderr
+    path.write_bytes("t_ms,ax,ay,az\n0,0,0,9.8\n10,0,0,9.8 \u00b0\n".encode("latin-1"))
+    result = run("replay", str(path))
+    assert result.returncode == 2 and f"{path}:3: not UTF-8 text (byte 0xb0)" in result.stderr
+
+
+def test_a_trace_without_samples_is_refused(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("# rate_hz: 100\nt_ms,ax,ay,az\n")
+    result = run("replay", str(path))
+    assert result.returncode == 2 and f"{path}: no samples after the header" in result.stderr
 
 
 PLANS = Path(__file__).resolve().parents[2] / "host_tools" / "plans"
@@ -107,6 +117,18 @@ def test_with_a_plan_the_coach_runs_from_t0_and_pauses_on_a_fall(tmp_path):
     end = got[-1]
     assert end["type"] == "session_end" and end["falls"] == 1 and end["completed"] is False
     assert end["steps"] == sum(1 for e in got if e["type"] == "step")
+
+
+def test_the_plan_starts_at_t0_even_when_the_first_row_is_later(tmp_path):
+    """cli.md: the plan starts at the trace's t_ms = 0, so a trace whose first row is at
+    250 ms is already 250 ms into the warm-up; the plan is named as a bundled one."""
+    head, rows = synthetic_trace(8).split("t_ms,ax,ay,az\n")
+    late = [f"{int(t) + 250},{rest}" for t, rest in (r.split(",", 1) for r in rows.splitlines())]
+    path = tmp_path / "late.csv"
+    path.write_text(head + "t_ms,ax,ay,az\n" + "\n".join(late) + "\n")
+    got = events_of(run("replay", str(path), "--plan", "intro"))
+    assert got[0] == {"type": "session_start", "t_ms": 0, "plan": "Reverse intro"}
+    assert got[1] == {"type": "interval", "t_ms": 0, "index": 0, "kind": "warmup"}
 
 
 def test_plan_replay_is_identical_in_both_runtimes(tmp_path):
@@ -256,6 +278,15 @@ def test_eval_scores_a_simulated_trace_and_rejects_a_bad_one(tmp_path):
     result = run("eval", str(trace), str(bad))
     assert result.returncode == 2 and "bad.csv:2:" in result.stderr
     assert "Traceback" not in result.stderr
+    unlabelled = tmp_path / "plain.csv"
+    unlabelled.write_text("t_ms,ax,ay,az\n0,0,0,9.8\n10,0,0,9.8\n")
+    for args, message in (
+        ([str(unlabelled)], "plain.csv has no step column"),
+        ([str(trace), str(trace)], "more than once"),
+        (["--tolerance-ms", "-5", str(trace)], "--tolerance-ms must be a positive"),
+    ):
+        result = run("eval", *args)
+        assert result.returncode == 2 and message in result.stderr, (args, result.stderr)
 
 
 def walk_rows(rate: int, seconds: int = 30) -> list[str]:

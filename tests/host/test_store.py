@@ -101,6 +101,24 @@ def test_a_copy_taken_mid_session_is_replaced_by_the_full_log_not_added(tmp_path
         assert len(st.sessions()) == 1
 
 
+def test_a_damaged_copy_and_the_intact_log_are_one_session_in_either_order(tmp_path):
+    """A copy with a flipped byte loses one record mid-log: not a prefix of the whole
+    log, but every event it kept is in it, in order."""
+    events = session_events()
+    full = make_log(events)
+    damaged = bytearray(full)
+    damaged[len(damaged) // 2] ^= 0xFF
+    with Store(tmp_path / "a.db") as st:
+        sid, _ = st.add(bytes(damaged), "first a damaged copy")
+        assert len(st.events(sid)) == len(events) - 1
+        assert st.add(full, "then the log") == (sid, True)
+        assert st.events(sid) == events and len(st.sessions()) == 1
+    with Store(tmp_path / "b.db") as st:
+        sid, _ = st.add(full, "the log")
+        assert st.add(bytes(damaged), "then a damaged copy") == (sid, False)
+        assert st.events(sid) == events and len(st.sessions()) == 1
+
+
 def test_other_sessions_with_the_same_device_id_are_kept_apart(tmp_path):
     with Store(tmp_path / "s.db") as st:
         a, _ = st.add(make_log(session_events(5)), "a")

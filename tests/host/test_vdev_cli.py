@@ -16,7 +16,8 @@ def test_vdev_serves_mpremote_and_mirrors_its_filesystem(tmp_path):
     (fs_dir / "logs").mkdir(parents=True)
     (fs_dir / "logs" / "s1.bin").write_bytes(b"\x00session one")
     plan = tmp_path / "plan.json"
-    plan.write_text(json.dumps({"version": 1}))
+    intro = (Path(__file__).parents[2] / "host_tools" / "plans" / "intro.json").read_text()
+    plan.write_text(intro)
     proc = subprocess.Popen(
         [str(BIN / "retrostride"), "vdev", "--fs-dir", str(fs_dir), "--plan", str(plan)],
         stdout=subprocess.PIPE,
@@ -40,7 +41,7 @@ def test_vdev_serves_mpremote_and_mirrors_its_filesystem(tmp_path):
             return result.stdout
 
         assert "12 s1.bin" in mpremote("fs", "ls", ":logs")
-        assert json.loads(mpremote("fs", "cat", ":plan.json")) == {"version": 1}
+        assert json.loads(mpremote("fs", "cat", ":plan.json")) == json.loads(intro)
         mpremote("fs", "rm", ":logs/s1.bin")
         mpremote("exec", "f=open('/logs/s2.bin','wb'); f.write(b'two'); f.close()")
     finally:
@@ -50,7 +51,7 @@ def test_vdev_serves_mpremote_and_mirrors_its_filesystem(tmp_path):
     assert out == ""  # nothing after the port line
     assert sorted(p.name for p in (fs_dir / "logs").iterdir()) == ["s2.bin"]
     assert (fs_dir / "logs" / "s2.bin").read_bytes() == b"two"
-    assert json.loads((fs_dir / "plan.json").read_text()) == {"version": 1}
+    assert json.loads((fs_dir / "plan.json").read_text()) == json.loads(intro)
 
 
 def test_vdev_rejects_a_missing_plan(tmp_path):
@@ -89,7 +90,7 @@ def test_vdev_runs_the_firmware_over_a_trace_before_printing_the_port(tmp_path):
     proc = subprocess.Popen(
         [
             str(BIN / "retrostride"),
-            *("vdev", "--board", "devkitc-gy521", "--plan", str(plan)),
+            *("vdev", "--plan", str(plan)),  # and the demo's board
             *("--trace", str(trace), "--fs-dir", str(fs_dir)),
         ],
         stdout=subprocess.PIPE,
@@ -102,6 +103,7 @@ def test_vdev_runs_the_firmware_over_a_trace_before_printing_the_port(tmp_path):
         assert port.startswith("/dev/"), port
         logs = [p.name for p in (fs_dir / "logs").glob("*.rsl")]
         assert logs == ["s00001.rsl"]  # written before the port line
+        assert json.loads((fs_dir / "board.json").read_text())["name"] == "devkitc-gy521"
         listing = subprocess.run(
             [str(BIN / "mpremote"), "connect", port, "fs", "ls", ":logs"],
             capture_output=True,
@@ -127,18 +129,27 @@ def test_vdev_runs_the_firmware_over_a_trace_before_printing_the_port(tmp_path):
     assert f"ran {rows - 1} trace rows ({rows - 1} samples delivered)" in err
 
 
-def test_vdev_trace_needs_a_board(tmp_path):
-    trace = tmp_path / "t.csv"
-    trace.write_text("t_ms,ax,ay,az\n0,0,0,9.8\n")
-    result = subprocess.run(
-        [str(BIN / "retrostride"), "vdev", "--trace", str(trace)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-    assert result.returncode == 2 and "--board" in result.stderr
-    assert result.stdout == ""
+def test_vdev_refuses_a_bad_trace_or_plan_before_starting(tmp_path):
+    """Checked on the host, as replay checks them: the user's file and line, exit 2."""
+    good = tmp_path / "good.csv"
+    good.write_text("t_ms,ax,ay,az\n0,0,0,9.8\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("t_ms,ax,ay,az\n0,0,0,9.8\n10,0,x,9.8\n")
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"version": 1, "name": "x", "blocks": []}))
+    for args, message in (
+        (["--trace", str(bad)], f"{bad}:3: ay is not a number"),
+        (["--trace", str(good), "--plan", str(plan)], f"{plan}: blocks"),
+    ):
+        result = subprocess.run(
+            [str(BIN / "retrostride"), "vdev", *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert result.stdout == "" and "Traceback" not in result.stderr
 
 
 def test_vdev_reports_a_firmware_failure_during_the_trace_in_one_sentence(tmp_path):

@@ -41,6 +41,13 @@ def test_errors_name_file_and_line():
     assert str(e).startswith("t.csv:2: t_ms counts from the trace's start"), str(e)
 
 
+def test_a_byte_order_mark_and_a_missing_header():
+    got = parse_lines(["\ufeff# rate_hz: 50", "t_ms,ax,ay,az", "0,1,2,3"], "bom.csv")
+    assert got.nominal_hz == 50 and got.rows[0][:4] == (0, 1000, 2000, 3000)
+    e = raises(TraceError, parse_lines, ["0,0.1,0.2,9.8", "10,0.1,0.2,9.8"], "d.csv")
+    assert str(e).startswith("d.csv:1: expected the header line"), str(e)
+
+
 def test_accelerometer_only():
     t = parse_lines(["t_ms,ax,ay,az", "0,1,2,3"])
     assert not t.has_gyro

@@ -127,6 +127,8 @@ def replay(lines, name, emit, coach=None, plan_obj=None):
     if not held:
         return None
     session, every = for_trace(trace.rate_from(held), emit, coach, trace.has_gyro)
+    if coach is not None:
+        coach.tick(0)  # the plan starts at t_ms = 0, wherever the first row is
     t = 0
     for row in averaged(_chained(held, rows), every):
         t = row[0]

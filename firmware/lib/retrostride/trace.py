@@ -131,6 +131,8 @@ def _nominal_rate(text, where):
 
 
 def _columns(header, where):
+    if header[0] in "-.0123456789":
+        raise TraceError(where + ": expected the header line (t_ms,ax,ay,az,...), found data")
     names = [c.strip() for c in header.split(",")]
     index = {}
     for i, n in enumerate(names):
@@ -176,6 +178,8 @@ def iter_rows(trace, lines):
     for raw in lines:
         lineno += 1
         line = raw.strip()
+        if lineno == 1 and line[:1] == "\ufeff":
+            line = line[1:]  # a byte-order mark, as spreadsheets save UTF-8
         if not line:
             continue
         where = name + ":" + str(lineno)

@@ -1,0 +1,54 @@
+"""Workout plan files on the host: a path or the name of a bundled plan, read and
+checked by the core's own validator, so every command accepts and refuses alike."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from host_tools.errors import UsageError
+from host_tools.paths import PLANS
+from retrostride import plan as plans
+
+
+def plan_path(spec: str | Path) -> Path:
+    """A plan file's path, or the name of a bundled plan (``intro``)."""
+    text = str(spec)
+    path = Path(text)
+    if path.suffix == ".json" or "/" in text or path.exists():
+        if not path.is_file():
+            raise UsageError(f"cannot read plan {text}: no such file.")
+        return path
+    bundled = PLANS / f"{text}.json"
+    if not bundled.is_file():
+        names = ", ".join(sorted(p.stem for p in PLANS.glob("*.json")))
+        raise UsageError(f"unknown plan {text!r}: use one of {names} or the path of a plan file.")
+    return bundled
+
+
+def read_plan_text(path: Path) -> str:
+    """The plan's text, validated by the core's validator (exit 2 on problems)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot read plan {path}: {e.strerror or e}.") from e
+    except UnicodeDecodeError as e:
+        raise UsageError(f"{path} is not a UTF-8 text plan.") from e
+    try:
+        plans.load(text)
+    except plans.PlanError as e:
+        raise UsageError(f"{path}: {'; '.join(e.problems)}.") from e
+    return text
+
+
+def plan_text(spec: str | Path) -> tuple[Path, str]:
+    """The plan named by ``spec`` (a file or a bundled name): its path and checked text."""
+    path = plan_path(spec)
+    return path, read_plan_text(path)
+
+
+def load_plan(spec: str | Path) -> dict[str, Any]:
+    """The plan named by ``spec`` as a dict, checked as the device checks it."""
+    obj: dict[str, Any] = json.loads(plan_text(spec)[1])
+    return obj
