@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from host_tools.errors import UsageError
-from host_tools.paths import BOARDS, FIRMWARE_LIB
+from host_tools.paths import BOARDS, FIRMWARE_LIB, bundled_or_file
 
 
 class Chip:
@@ -280,18 +280,7 @@ def board_names() -> list[str]:
 
 def board_path(name_or_path: str) -> Path:
     """A bundled board's name (``m5stickc-plus2``) or a path to a board file."""
-    path = Path(name_or_path)
-    if path.suffix == ".json" or "/" in name_or_path or path.is_file():
-        if not path.is_file():
-            raise UsageError(f"no board file {name_or_path}.")
-        return path
-    bundled = BOARDS / f"{name_or_path}.json"
-    if not bundled.is_file():
-        raise UsageError(
-            f"unknown board {name_or_path!r}: use one of {', '.join(board_names())} "
-            "or the path of a board file."
-        )
-    return bundled
+    return bundled_or_file(name_or_path, BOARDS, "board")
 
 
 def load_board(name_or_path: str) -> dict[str, Any]:

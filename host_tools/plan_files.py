@@ -8,33 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from host_tools.errors import UsageError
-from host_tools.paths import PLANS
+from host_tools.paths import PLANS, bundled_or_file, read_text
 from retrostride import plan as plans
 
 
 def plan_path(spec: str | Path) -> Path:
     """A plan file's path, or the name of a bundled plan (``intro``)."""
-    text = str(spec)
-    path = Path(text)
-    if path.suffix == ".json" or "/" in text or path.exists():
-        if not path.is_file():
-            raise UsageError(f"cannot read plan {text}: no such file.")
-        return path
-    bundled = PLANS / f"{text}.json"
-    if not bundled.is_file():
-        names = ", ".join(sorted(p.stem for p in PLANS.glob("*.json")))
-        raise UsageError(f"unknown plan {text!r}: use one of {names} or the path of a plan file.")
-    return bundled
+    return bundled_or_file(spec, PLANS, "plan")
 
 
 def read_plan_text(path: Path) -> str:
     """The plan's text, validated by the core's validator (exit 2 on problems)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"cannot read plan {path}: {e.strerror or e}.") from e
-    except UnicodeDecodeError as e:
-        raise UsageError(f"{path} is not a UTF-8 text plan.") from e
+    text = read_text(path, "plan")
     try:
         plans.load(text)
     except plans.PlanError as e:

@@ -27,6 +27,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from host_tools.errors import UsageError
+from host_tools.paths import read_text
 from host_tools.store import Store, default_db_path
 
 Event = dict[str, Any]
@@ -300,13 +301,13 @@ def format_text(s: Summary) -> str:
     """The summary printed on stdout."""
     lines = [f"session {s.session_id}" + (f" ({s.plan})" if s.plan else "")]
     if s.start and s.start_is_sync_time:
-        lines.append(f"stored    {s.start:%Y-%m-%d %H:%M} UTC (the device keeps no date)")
+        lines.append(f"stored     {s.start:%Y-%m-%d %H:%M} UTC (the device keeps no date)")
     elif s.start:
-        lines.append(f"started   {s.start:%Y-%m-%d %H:%M} UTC")
+        lines.append(f"started    {s.start:%Y-%m-%d %H:%M} UTC")
     lines += [
-        f"duration  {clock(s.duration_s * 1000)}",
-        f"steps     {s.steps} ({s.backward_steps} backward)",
-        f"backward  {s.backward_s / 60:.1f} min",
+        f"duration   {clock(s.duration_s * 1000)}",
+        f"steps      {s.steps} ({s.backward_steps} backward)",
+        f"backward   {s.backward_s / 60:.1f} min",
         f"compliance {_pct(s.compliance)} of steps in the asked direction",
     ]
     if s.planned:
@@ -641,12 +642,7 @@ def write_report(
 
 def read_events_jsonl(path: Path) -> list[Event]:
     """Events from a JSON Lines file (what ``replay`` or ``events`` prints)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"cannot read events file {path}: {e.strerror or e}.") from e
-    except UnicodeDecodeError as e:
-        raise UsageError(f"{path} is not a UTF-8 events file.") from e
+    text = read_text(path, "events file")
     events: list[Event] = []
     for n, line in enumerate(text.splitlines(), 1):
         if not line.strip():

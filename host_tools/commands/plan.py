@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from host_tools.errors import CommandFailed, UsageError
+from host_tools.paths import read_text
 from host_tools.plan_files import plan_path, plan_text
 from retrostride import plan as plans
 from retrostride import progression
@@ -50,15 +51,6 @@ def register(sub: Any) -> None:
     n.set_defaults(handler=run_next)
 
 
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise UsageError(f"cannot read plan {path}: {e.strerror or e}.") from e
-    except UnicodeDecodeError as e:
-        raise UsageError(f"{path} is not a UTF-8 text plan.") from e
-
-
 def problems_of(text: str, cap_s: int | None = None) -> list[str]:
     """Every problem with a plan's text; empty when the device would accept it."""
     try:
@@ -85,7 +77,7 @@ def run_validate(args: argparse.Namespace) -> int:
     if args.cap_s is not None and not 0 < args.cap_s <= plans.HARD_BACKWARD_S:
         raise UsageError(f"--cap-s must be between 1 and {plans.HARD_BACKWARD_S}.")
     path = plan_path(args.plan)
-    text = _read(path)
+    text = read_text(path, "plan")
     problems = problems_of(text, args.cap_s)
     if problems:
         for p in problems:

@@ -117,7 +117,7 @@ def test_unknown_names_broken_json_and_missing_files_are_usage_errors(tmp_path: 
     broken.write_text('{"name": "x",\n "chip": }')
     with pytest.raises(UsageError, match=r"b.json:2: not valid JSON"):
         load_board(str(broken))
-    with pytest.raises(UsageError, match="no board file"):
+    with pytest.raises(UsageError, match="cannot read board"):
         load_board(str(tmp_path / "gone.json"))
     assert validate_board([1, 2]) == ["(top): a board file must hold a JSON object"]
 

@@ -258,7 +258,7 @@ def test_report_reads_the_session_store(tmp_path):
     result = run("report", "dev8", "--db", str(db), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "session 3 (intro)" in result.stdout
-    assert "started   2026-11-18 07:00 UTC" in result.stdout
+    assert "started    2026-11-18 07:00 UTC" in result.stdout
     assert "interval 2 of 8: backward 30 s" in result.stdout
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") == 4
@@ -282,7 +282,7 @@ def test_a_session_without_a_clock_is_dated_by_when_it_was_stored():
     row = {"id": 7, "start": None, "stored_at": "2026-11-20 18:05:00"}
     s = summarize(events, "7", row)
     assert s.start == dt.datetime(2026, 11, 20, 18, 5, tzinfo=dt.UTC) and s.start_is_sync_time
-    assert "stored    2026-11-20 18:05 UTC (the device keeps no date)" in format_text(s)
+    assert "stored     2026-11-20 18:05 UTC (the device keeps no date)" in format_text(s)
     explicit = summarize(make_session(seed=1), "1", row)
     assert explicit.start == dt.datetime(2026, 11, 11, 7, tzinfo=dt.UTC)
     assert not explicit.start_is_sync_time
