@@ -123,17 +123,18 @@ def discriminant(
 ) -> tuple[tuple[int, ...], int]:
     """A template and score offset that tell ``forward`` strides from ``backward`` ones.
 
-    The mean forward stride is not enough for running: a heel strike's transient
+    The mean forward stride is not enough: in running a heel strike's transient
     before the stance peak matches the reversed template's bump there, so heel
-    strikers read backward. This learns what the classifier's own score
-    (``gait.GaitClassifier.match``: best shift against the template minus against
-    it reversed, plus the offset) should weigh, as an averaged perceptron over
-    equal numbers of forward and backward strides, from ``start``; the offset
-    stays 0 without ``offset`` (when the backward strides are the forward ones
-    time-reversed, the score is odd under reversal and so should the fit be). Deterministic
-    for a ``seed``; other seeds, starts and slightly different stride sets gave
-    the same template within 7 of 127 (or turned by half a stride, which scores
-    alike) and the same offset.
+    strikers read backward; in walking the detector sees a reversed stride
+    otherwise than a forward one played back. This learns what the classifier's
+    own score (``gait.GaitClassifier.match``: best shift against the template
+    minus against it reversed, plus the offset) should weigh, as an averaged
+    perceptron over equal numbers of forward and backward strides, from
+    ``start``; the offset stays 0 without ``offset`` (when the backward strides
+    are the forward ones time-reversed, the score is odd under reversal and so
+    should the fit be). Deterministic for a ``seed``; for running, other seeds,
+    starts and slightly different stride sets gave the same template within 7 of
+    127 (or turned by half a stride, which scores alike) and the same offset.
     """
     clf = gait.GaitClassifier(stride.StepDetector(10, lambda *a: None))
     n = gait.N

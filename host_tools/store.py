@@ -4,9 +4,9 @@ A session is keyed by the sha256 of its log bytes, so the same file synced or
 imported twice is stored once. The device's own session id (from the log
 header) catches the other double count: a copy taken while the session was
 still being written, or one whose damaged records the reader dropped, holds a
-subsequence of the whole log's events, and is replaced by it (or, coming
-after it, not stored). Every
-session goes in with one transaction, so a crash leaves it fully stored or absent.
+subsequence of the whole log's events, and is replaced by it (or, coming after
+it, not stored). Every session goes in with one transaction, so a crash leaves
+it fully stored or absent.
 """
 
 from __future__ import annotations
