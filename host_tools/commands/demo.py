@@ -18,7 +18,13 @@ def register(sub: Any) -> None:
         "on the virtual device, syncs the session into a demo database, writes the report "
         "and the exports, and prints where the report is.",
     )
-    p.add_argument("--out", type=Path, default=demo.OUT, metavar="DIR", help="demo folder")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=demo.OUT,
+        metavar="DIR",
+        help=f"demo folder (default {demo.OUT})",
+    )
     p.add_argument("--seed", type=int, default=1, help="simulated runner (default 1)")
     p.add_argument(
         "--minutes",

@@ -35,6 +35,13 @@ def test_bad_trace_is_rejected_with_file_and_line(tmp_path, content, message):
     assert result.stdout == ""
 
 
+def test_an_unknown_option_is_refused_with_the_commands_own_usage():
+    result = run("replay", "--bogus", "t.csv")
+    assert result.returncode == 2 and result.stdout == ""
+    assert "usage: retrostride replay" in result.stderr
+    assert "retrostride replay: error: unrecognized arguments: --bogus" in result.stderr
+
+
 def test_missing_file_is_one_sentence(tmp_path):
     result = run("replay", str(tmp_path / "nope.csv"))
     assert result.returncode == 2
