@@ -10,7 +10,13 @@ from collections.abc import Sequence
 import pytest
 
 from host_tools.evaluate import score
-from host_tools.fit_gait import discriminant, strides, subject_traces, template
+from host_tools.fit_gait import (
+    discriminant,
+    strides,
+    subject_traces,
+    template,
+    walking_template,
+)
 from host_tools.paths import IPOL_DATA
 from host_tools.replay import replay_cpython, replay_micropython
 from host_tools.simulate import Options, simulate
@@ -76,6 +82,12 @@ def test_micropython_calls_a_heel_striker_as_cpython_does() -> None:
     figures = score(parse_lines(text.splitlines(), "heel"), cp).figures()
     assert figures["direction_recall"]["forward"] > 0.9
     assert figures["direction_recall"]["backward"] > 0.9
+
+
+def test_the_committed_walking_template_is_what_the_fit_learns_from_the_training_subjects() -> None:
+    if not IPOL_DATA.is_dir():
+        pytest.skip(f"real walking data not found at {IPOL_DATA}")
+    assert walking_template(subject_traces([1, 2, 3, 4, 5])) == gait_model.TEMPLATE
 
 
 def test_the_committed_walking_template_reads_held_out_walkers_better_than_a_mean_stride() -> None:
