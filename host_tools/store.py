@@ -155,9 +155,9 @@ class Store:
     ) -> tuple[int, bool]:
         """Store one log: ``(session id, True)`` if new, ``(existing id, False)`` if held.
 
-        Raises :class:`NotALog`. A log whose events contain, in order, all of a stored
-        one's of the same device session (that one a copy taken while it was written,
-        or damaged) replaces it; one whose events a stored one contains is held.
+        Raises :class:`NotALog`. A log whose events contain, in order, all of stored
+        ones' of the same device session (copies taken while it was written, or
+        damaged) replaces them; one whose events a stored one contains is held.
         """
         header, events, report = decoded if decoded is not None else decode(log_bytes)
         digest = sha256_hex(log_bytes)
@@ -170,7 +170,7 @@ class Store:
             if row is not None:
                 db.execute("COMMIT")
                 return int(row["id"]), False
-            replace: int | None = None
+            replace: list[int] = []  # copies this log completes (damaged ones differ)
             if device_session is not None:
                 for old in db.execute(
                     "SELECT id, n_events FROM sessions WHERE device_session = ?",
@@ -178,20 +178,20 @@ class Store:
                 ).fetchall():
                     stored = self._events_locked(int(old["id"]))
                     if _within(stored, events):
-                        replace = int(old["id"])  # the new log completes the stored one
+                        replace.append(int(old["id"]))  # the new log completes the stored one
                     elif _within(events, stored):
                         db.execute("COMMIT")  # an earlier or damaged copy of a stored log
                         return int(old["id"]), False
-            if replace is not None:
-                db.execute("DELETE FROM events WHERE session_id = ?", (replace,))
-                db.execute("DELETE FROM sessions WHERE id = ?", (replace,))
+            for old_id in replace:
+                db.execute("DELETE FROM events WHERE session_id = ?", (old_id,))
+                db.execute("DELETE FROM sessions WHERE id = ?", (old_id,))
             s = summary_of(header, events)
             cur = db.execute(
                 "INSERT INTO sessions (id, sha256, device_session, source, header, start, plan,"
                 " steps, backward_steps, backward_s, compliance, n_events, report, log)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    replace,
+                    min(replace, default=None),
                     digest,
                     device_session,
                     source,

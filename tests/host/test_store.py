@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from host_tools import store as store_mod
 from host_tools.store import NotALog, Store
@@ -168,3 +170,39 @@ def test_damaged_logs_keep_their_intact_events_and_are_marked(tmp_path):
         assert len(got) == len(events) - 1 and all(e in events for e in got)
         assert st.sessions()[0]["damaged"]
         assert isinstance(st.path, Path)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(3, 25),
+    st.lists(st.lists(st.integers(0, 10**6), max_size=3), min_size=1, max_size=4),
+    st.lists(st.integers(0, 10**6), min_size=1, max_size=3),
+    st.randoms(use_true_random=False),
+)
+def test_any_damaged_or_cut_copies_and_the_log_end_as_one_session(
+    tmp_path_factory: pytest.TempPathFactory,
+    n: int,
+    flips: list[list[int]],
+    cuts: list[int],
+    rnd: Any,
+) -> None:
+    """Copies of one device session -- records damaged anywhere after the header, or cut
+    short while being written -- and the whole log, imported in any order: one session
+    holding the whole log's events."""
+    events = session_events(n)
+    full = make_log(events)
+    header_end = len(make_log([]))
+    copies = [full]
+    for positions in flips:
+        damaged = bytearray(full)
+        for p in positions:
+            damaged[header_end + p % (len(full) - header_end)] ^= 0x5A
+        copies.append(bytes(damaged))
+    copies += [full[: header_end + c % (len(full) - header_end)] for c in cuts]
+    rnd.shuffle(copies)
+    with Store(tmp_path_factory.mktemp("store") / "s.db") as st_:
+        for i, log in enumerate(copies):
+            st_.add(log, f"copy {i}")
+        sessions = st_.sessions()
+        assert len(sessions) == 1
+        assert st_.events(int(sessions[0]["id"])) == events
