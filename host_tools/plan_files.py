@@ -3,6 +3,7 @@ checked by the core's own validator, so every command accepts and refuses alike.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,32 @@ def plan_path(spec: str | Path) -> Path:
 def read_plan_text(path: Path) -> str:
     """The plan's text, validated by the core's validator (exit 2 on problems)."""
     text = read_text(path, "plan")
-    try:
-        plans.load(text)
-    except plans.PlanError as e:
-        raise UsageError(f"{path}: {'; '.join(e.problems)}.") from e
+    problems = plan_problems(text)
+    if problems:
+        raise UsageError(f"{path}: {'; '.join(problems)}.")
     return text
+
+
+def plan_problems(text: str, cap_s: int | None = None) -> list[str]:
+    """Every problem with a plan's text: the core validator's (what the device refuses),
+    and keys given twice in one object, which the device's JSON parser takes silently
+    (the last one counts), so a hand-edited plan could lose a block without a word."""
+    twice: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in items]
+        twice.extend(
+            f"{k!r} is given twice in one object" for k in dict.fromkeys(keys) if keys.count(k) > 1
+        )
+        return dict(items)
+
+    with contextlib.suppress(ValueError):  # not JSON: the validator says where
+        json.loads(text, object_pairs_hook=pairs)
+    try:
+        plans.load(text, cap_s)
+    except plans.PlanError as e:
+        return twice + list(e.problems)
+    return twice
 
 
 def plan_text(spec: str | Path) -> tuple[Path, str]:

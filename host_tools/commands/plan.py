@@ -15,7 +15,7 @@ from typing import Any
 
 from host_tools.errors import CommandFailed, UsageError
 from host_tools.paths import read_text
-from host_tools.plan_files import plan_path, plan_text
+from host_tools.plan_files import plan_path, plan_problems, plan_text
 from retrostride import plan as plans
 from retrostride import progression
 
@@ -51,15 +51,6 @@ def register(sub: Any) -> None:
     n.set_defaults(handler=run_next)
 
 
-def problems_of(text: str, cap_s: int | None = None) -> list[str]:
-    """Every problem with a plan's text; empty when the device would accept it."""
-    try:
-        plans.load(text, cap_s)
-    except plans.PlanError as e:
-        return list(e.problems)
-    return []
-
-
 def describe(obj: dict[str, Any]) -> str:
     flat = plans.flatten(obj)
     total = sum(s for _, s, _ in flat)
@@ -78,7 +69,7 @@ def run_validate(args: argparse.Namespace) -> int:
         raise UsageError(f"--cap-s must be between 1 and {plans.HARD_BACKWARD_S}.")
     path = plan_path(args.plan)
     text = read_text(path, "plan")
-    problems = problems_of(text, args.cap_s)
+    problems = plan_problems(text, args.cap_s)
     if problems:
         for p in problems:
             print(f"{args.plan}: {p}", file=sys.stderr)

@@ -49,6 +49,24 @@ def test_problems_one_per_line_and_exit_2(tmp_path):
     ]
 
 
+def test_a_key_given_twice_is_a_problem_not_the_last_one_silently(tmp_path):
+    """The device's JSON parser keeps the last of two equal keys: a hand-edited plan
+    would lose its first blocks without a word."""
+    twice = tmp_path / "twice.json"
+    twice.write_text(
+        '{"version": 1, "name": "x", "blocks": [{"kind": "warmup", "seconds": 60}],'
+        ' "blocks": [{"kind": "backward", "seconds": 30}]}'
+    )
+    result = run("validate", str(twice))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [f"{twice}: 'blocks' is given twice in one object"]
+    result = subprocess.run(
+        [str(RETROSTRIDE), "simulate", "--out", str(tmp_path / "t.csv"), "--plan", str(twice)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2 and "'blocks' is given twice" in result.stderr
+
+
 def test_backward_cap_is_configurable(tmp_path):
     long = tmp_path / "long.json"
     long.write_text('{"version": 1, "name": "x", "blocks": [{"kind": "backward", "seconds": 50}]}')
