@@ -34,11 +34,18 @@ def run(args: argparse.Namespace) -> int:
         print("no sessions stored yet: run 'retrostride sync --port PORT' or 'retrostride import'.")
         return 0
     print(f"{'id':>4}  {'session':<20} {'start':<20} {'plan':<16} {'steps':>6} {'back s':>7}")
+    undated = False
     for r in rows:
         back = "" if r["backward_s"] is None else f"{r['backward_s']:.0f}"
         mark = "  (damaged)" if r["damaged"] else ""
+        when = r["start"]
+        if not when:  # a board without a clock: when it was stored, marked
+            when = f"{str(r['stored_at'])[:16]} *"
+            undated = True
         print(
-            f"{r['id']:>4}  {r['device_session'] or '-'!s:<20} {r['start'] or '-'!s:<20} "
+            f"{r['id']:>4}  {r['device_session'] or '-'!s:<20} {when:<20} "
             f"{r['plan'] or '-'!s:<16} {r['steps']:>6} {back:>7}{mark}"
         )
+    if undated:
+        print("* when it was stored (UTC): the board keeps no date")
     return 0

@@ -40,6 +40,16 @@ def test_import_then_list_then_events(tmp_path, capsys):
     assert code == 0 and [json.loads(line) for line in out.splitlines()] == events
 
 
+def test_a_session_from_a_board_without_a_clock_is_listed_by_when_it_was_stored(tmp_path, capsys):
+    log = tmp_path / "s00007.rsl"
+    log.write_bytes(make_log(session_events(), "s00007", start=None))
+    db = str(tmp_path / "s.db")
+    assert run(capsys, "import", str(log), "--db", db)[0] == 0
+    code, out, _ = run(capsys, "sessions", "--db", db)
+    row = next(line for line in out.splitlines() if "s00007" in line)
+    assert code == 0 and " *" in row and "the board keeps no date" in out
+
+
 def test_damaged_log_warns_and_keeps_every_intact_record(tmp_path, capsys):
     events = session_events(40)
     data = bytearray(make_log(events))
