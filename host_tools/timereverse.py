@@ -84,6 +84,7 @@ def reverse(trace: Trace) -> Trace:
     out = Trace(trace.name + " (time-reversed)")
     out.meta = dict(trace.meta)
     out.meta["source"] = trace.meta.get("source", trace.name) + "; time-reversed"
+    out.nominal_hz = trace.nominal_hz
     out.has_gyro, out.has_label, out.has_step = trace.has_gyro, trace.has_label, trace.has_step
     if not rows:
         return out
@@ -112,6 +113,7 @@ def resampled(trace: Trace, rate_hz: int) -> Trace:
     rows = trace.rows
     out = Trace(trace.name)
     out.meta = dict(trace.meta, rate_hz=str(rate_hz))
+    out.nominal_hz = rate_hz
     out.has_gyro, out.has_label, out.has_step = trace.has_gyro, trace.has_label, trace.has_step
     period = 1000 // rate_hz
     steps = [r[0] for r in rows if r[8] == 1]
