@@ -16,7 +16,7 @@ from host_tools.micropython import MicroPython
 from host_tools.plan_files import plan_text as checked_plan
 from retrostride import plan as plans
 from retrostride import session
-from retrostride.trace import TraceError, parse_lines
+from retrostride.trace import Trace, TraceError, parse_lines
 
 Event = dict[str, Any]
 RUNTIMES = ("cpython", "micropython")
@@ -24,6 +24,11 @@ RUNTIMES = ("cpython", "micropython")
 
 def read_trace_text(path: Path) -> str:
     """The trace's text, checked in full first so errors name file and line."""
+    return read_trace(path)[0]
+
+
+def read_trace(path: Path) -> tuple[str, Trace]:
+    """The trace's text and the trace parsed from it, checked in full (file:line)."""
     try:
         data = path.read_bytes()
     except OSError as e:
@@ -40,7 +45,7 @@ def read_trace_text(path: Path) -> str:
         raise UsageError(f"{e}.") from e
     if not trace.rows:
         raise UsageError(f"{path}: no samples after the header.")
-    return text
+    return text, trace
 
 
 def replay_cpython(text: str, name: str, plan_text: str | None = None) -> list[Event]:

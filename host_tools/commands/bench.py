@@ -12,9 +12,9 @@ from typing import Any
 from host_tools.bench import RATE_HZ, Sample, measure
 from host_tools.errors import UsageError
 from host_tools.plan_files import plan_text as checked_plan
-from host_tools.replay import read_trace_text
+from host_tools.replay import read_trace
 from host_tools.simulate import Options, simulate
-from retrostride.trace import TraceError, on_grid, parse_lines
+from retrostride.trace import Trace, on_grid, parse_lines
 
 DEFAULT_SEED = 7
 DEFAULT_MINUTES = 1.0
@@ -46,20 +46,16 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def _samples(text: str, name: str) -> tuple[list[Sample], int]:
+def _samples(trace: Trace) -> tuple[list[Sample], int]:
     """Rows as the IMU driver hands them over at the device's rate: ints, a missing
-    gyro as 0; and the trace's own rate.
+    gyro as 0; and the trace's own rate (checked by ``replay.read_trace``).
 
     A trace at another rate is sampled on the device's grid (``trace.on_grid``,
     as the virtual device's chip does). Rows with a missing acceleration reading
     are left out: the driver never delivers them, and the benchmark's sample
     buffer holds ints only.
     """
-    try:
-        trace = parse_lines(text.splitlines(), name)
-        rate = trace.rate_hz()
-    except TraceError as e:
-        raise UsageError(str(e)) from e
+    rate = trace.rate_hz()
     rows = trace.rows if rate == RATE_HZ else on_grid(trace.rows, RATE_HZ)
     out: list[Sample] = []
     for t, ax, ay, az, gx, gy, gz, _label, _step in rows:
@@ -73,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     if args.no_plan and args.plan is not None:
         raise UsageError("--plan and --no-plan contradict each other; give one.")
     if args.trace is not None:
-        samples, rate = _samples(read_trace_text(args.trace), str(args.trace))
+        samples, rate = _samples(read_trace(args.trace)[1])
         source = str(args.trace) if rate == RATE_HZ else f"{args.trace} ({rate} Hz, at {RATE_HZ})"
     else:
         if not 0.5 <= args.minutes <= 30:
@@ -82,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         opts = Options(seed=args.seed, gait="run", direction="mixed", minutes=args.minutes)
         simulate(opts, buf)
         source = f"simulated mixed running, seed {args.seed}, {args.minutes:g} min"
-        samples, _ = _samples(buf.getvalue(), "simulated run")
+        samples, _ = _samples(parse_lines(buf.getvalue().splitlines(), "simulated run"))
     if len(samples) < 400:
         raise UsageError(f"{source} has {len(samples)} samples; the bench needs at least 400.")
     plan_text = None

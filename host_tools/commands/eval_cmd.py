@@ -9,8 +9,7 @@ from typing import Any
 
 from host_tools.errors import UsageError
 from host_tools.evaluate import CALL_TOLERANCE_MS, MATCH_TOLERANCE_MS, Tally, score
-from host_tools.replay import RUNTIMES, read_trace_text, replay_cpython, replay_micropython
-from retrostride.trace import parse_lines
+from host_tools.replay import RUNTIMES, read_trace, replay_cpython, replay_micropython
 
 _ROWS = (
     ("step_recall", "step recall"),
@@ -62,8 +61,7 @@ def run(args: argparse.Namespace) -> int:
     total = Tally()
     per_trace: dict[str, dict[str, Any]] = {}
     for path in args.traces:
-        text = read_trace_text(path)
-        trace = parse_lines(text.splitlines(), str(path))
+        text, trace = read_trace(path)
         if not trace.has_step:
             raise UsageError(f"{path} has no step column: eval needs the true contacts.")
         if args.runtime == "micropython":
