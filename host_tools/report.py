@@ -28,7 +28,7 @@ from matplotlib.patches import Patch
 
 from host_tools.errors import UsageError
 from host_tools.paths import read_text
-from host_tools.store import Store, default_db_path
+from host_tools.store import open_store
 
 Event = dict[str, Any]
 
@@ -684,14 +684,7 @@ def load(session_id: str, db: Path | None, events_file: Path | None) -> Loaded:
 
 def _load_from_store(ref: str, db: Path | None) -> Loaded:
     """SESSION as ``retrostride events`` reads it: id, device session id or sha256 prefix."""
-    path = db if db is not None else default_db_path()
-    if not path.exists():
-        raise UsageError(f"no session database at {path}: run 'retrostride sync' or pass --db.")
-    try:
-        store = Store(path)
-    except Exception as e:  # sqlite3.DatabaseError, OSError
-        raise UsageError(f"cannot open the session database {path}: {e}.") from e
-    with store:
+    with open_store(db, create=False) as store:
         session_id = store.resolve(ref)
         if session_id is None:
             raise UsageError(f"no stored session {ref!r}: 'retrostride sessions' lists them.")

@@ -18,6 +18,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from host_tools.errors import UsageError
 from retrostride import logbook
 
 Event = dict[str, Any]
@@ -58,6 +59,23 @@ def default_db_path() -> Path:
     """``$XDG_DATA_HOME/retrostride/sessions.db``, else ``~/.local/share/...``."""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "retrostride" / "sessions.db"
+
+
+def db_path(db: Path | None) -> Path:
+    """The database a command works on: ``--db``, else the user's default one."""
+    return db if db is not None else default_db_path()
+
+
+def open_store(db: Path | None, create: bool = True) -> Store:
+    """The session database (``db_path``); one that does not exist is made only to
+    store into. Problems are the user's: one sentence, exit 2."""
+    path = db_path(db)
+    if not create and not path.exists():
+        raise UsageError(f"no session database at {path}: run 'retrostride sync' or pass --db.")
+    try:
+        return Store(path)
+    except Exception as e:  # sqlite3.DatabaseError, OSError
+        raise UsageError(f"cannot open the session database {path}: {e}.") from e
 
 
 def sha256_hex(data: bytes) -> str:

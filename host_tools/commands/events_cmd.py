@@ -7,9 +7,10 @@ import json
 import sys
 from typing import Any
 
-from host_tools.commands.import_cmd import add_db_option, open_store
+from host_tools.commands.import_cmd import add_db_option
 from host_tools.errors import UsageError
 from host_tools.replay import canonical
+from host_tools.store import open_store
 
 
 def register(sub: Any) -> None:
@@ -25,7 +26,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    with open_store(args, create=False) as store:
+    with open_store(args.db, create=False) as store:
         session_id = store.resolve(args.session)
         if session_id is None:
             raise UsageError(

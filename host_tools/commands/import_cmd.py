@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from host_tools.errors import UsageError
-from host_tools.store import NotALog, Store, damage_text, decode, default_db_path
+from host_tools.store import NotALog, damage_text, decode, default_db_path, open_store
 
 
 def add_db_option(p: argparse.ArgumentParser) -> None:
@@ -18,17 +18,6 @@ def add_db_option(p: argparse.ArgumentParser) -> None:
         default=None,
         help=f"session database (default {default_db_path()})",
     )
-
-
-def open_store(args: argparse.Namespace, create: bool = True) -> Store:
-    """The session database; one that does not exist is made only to store into."""
-    path: Path = args.db if args.db is not None else default_db_path()
-    if not create and not path.exists():
-        raise UsageError(f"no session database at {path}: run 'retrostride sync' or pass --db.")
-    try:
-        return Store(path)
-    except Exception as e:  # sqlite3.DatabaseError, OSError
-        raise UsageError(f"cannot open the session database {path}: {e}.") from e
 
 
 def register(sub: Any) -> None:
@@ -58,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
             decoded.append(decode(data))
         except NotALog as e:
             raise UsageError(f"{path} is {e}.") from e
-    with open_store(args) as store:
+    with open_store(args.db) as store:
         for (path, data), d in zip(logs, decoded, strict=True):
             damage = damage_text(d[2])
             if damage:

@@ -79,9 +79,9 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def _summaries(db: Path | None) -> list[dict[str, Any]]:
-    from host_tools.store import Store, default_db_path
+    from host_tools.store import Store, db_path
 
-    path = db if db is not None else default_db_path()
+    path = db_path(db)
     if not path.exists():
         if db is not None:
             raise UsageError(f"no session database at {path}.")

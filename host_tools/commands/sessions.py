@@ -7,8 +7,8 @@ import json
 import sys
 from typing import Any
 
-from host_tools.commands.import_cmd import add_db_option, open_store
-from host_tools.store import default_db_path
+from host_tools.commands.import_cmd import add_db_option
+from host_tools.store import db_path, open_store
 
 
 def register(sub: Any) -> None:
@@ -24,8 +24,8 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     rows: list[dict[str, Any]] = []
-    if (args.db if args.db is not None else default_db_path()).exists():  # else none yet
-        with open_store(args, create=False) as store:
+    if db_path(args.db).exists():  # else none stored yet
+        with open_store(args.db, create=False) as store:
             rows = store.sessions()
     if args.json:
         sys.stdout.write(json.dumps(rows, separators=(",", ":")) + "\n")

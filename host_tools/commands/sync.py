@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from host_tools.commands.import_cmd import add_db_option, open_store
+from host_tools.commands.import_cmd import add_db_option
 from host_tools.device import Device
 from host_tools.flash import find_port
+from host_tools.store import open_store
 from host_tools.sync import DeviceLogs, sync
 
 
@@ -27,7 +28,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     port = args.port or find_port()
-    with open_store(args) as store, Device(port, timeout_s=30) as device:
+    with open_store(args.db) as store, Device(port, timeout_s=30) as device:
         result = sync(DeviceLogs(device), store, source=f"sync:{port}")
     parts = [f"{len(result.stored)} new session(s) stored"]
     if result.freed_known:
