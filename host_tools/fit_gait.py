@@ -294,8 +294,11 @@ def subject_traces(subjects: Sequence[int], data: Path = IPOL_DATA) -> list[Trac
 def fit(
     subjects: Sequence[int], data: Path = IPOL_DATA, run_paths: Sequence[Path] = ()
 ) -> dict[str, Any]:
-    fwd = subject_traces(subjects, data)
-    rev = [reverse(t) for t in fwd]
+    by_subject = [
+        (f, [reverse(t) for t in f]) for f in (subject_traces([s], data) for s in subjects)
+    ]
+    fwd = [t for f, _ in by_subject for t in f]
+    rev = [t for _, r in by_subject for t in r]
     values: dict[str, Any] = {
         "FITTED_ON": f"ipol-gait subjects {','.join(map(str, subjects))}, forward + reversed",
         "LEAK_SHIFT": 2,
@@ -324,9 +327,6 @@ def fit(
     if runs:
         values["FITTED_ON"] += f"; running: {len(run_paths)} simulated traces of training seeds"
         values = _running_template(values, runs)
-    by_subject = [
-        (f, [reverse(t) for t in f]) for f in (subject_traces([s], data) for s in subjects)
-    ]
     best: tuple[float, int, int] | None = None
     for leak in (1, 2, 3, 4):
         for hyst in (0, 200, 400, 800, 1600):
