@@ -22,6 +22,10 @@ reversed traces (``gait_model.SHIFT_BACKWARD_MS``) is -210 ms: the two agree
 within a sample. ``python -m host_tools.timereverse --check FILES`` prints the
 remaining offset between the core's dated contacts and these ground truths.
 
+The other ways a recording is made into one we do not have are here too: at
+another sample rate (``resampled``), from a clip worn another way
+(``remounted``), from a board without a gyroscope (``accelerometer_only``).
+
 Run as ``python -m host_tools.timereverse IN.csv OUT.csv`` to write a reversed
 trace that ``retrostride eval`` can read.
 """
@@ -33,6 +37,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from host_tools.simulate import Mat, rotate
 from retrostride.trace import Trace, parse_lines
 
 DOUBLE_SUPPORT_PER_STEP = 0.2  # double support / step interval (10 % of a stride)
@@ -131,6 +136,35 @@ def resampled(trace: Trace, rate_hz: int) -> Trace:
             k += 1
         out.rows.append((t, *vals, a[7], step))
     return out
+
+
+def remounted(trace: Trace, m: Mat) -> Trace:
+    """The trace as a sensor turned by ``m`` would have recorded it: the clip worn
+    another way (both vectors turn alike; times, labels and steps are kept)."""
+    out = Trace(trace.name)
+    out.meta = dict(trace.meta)
+    out.nominal_hz = trace.nominal_hz
+    out.has_gyro, out.has_label, out.has_step = trace.has_gyro, trace.has_label, trace.has_step
+    for r in trace.rows:
+        out.rows.append((r[0], *_turned(m, r[1:4]), *_turned(m, r[4:7]), r[7], r[8]))
+    return out
+
+
+def accelerometer_only(trace: Trace) -> Trace:
+    """The trace as a board without a gyroscope would have recorded it."""
+    out = Trace(trace.name)
+    out.meta = dict(trace.meta)
+    out.nominal_hz = trace.nominal_hz
+    out.has_label, out.has_step = trace.has_label, trace.has_step
+    out.rows = [(r[0], r[1], r[2], r[3], None, None, None, r[7], r[8]) for r in trace.rows]
+    return out
+
+
+def _turned(m: Mat, v: Sequence[int | None]) -> tuple[int | None, ...]:
+    """``m @ v`` in whole units; a reading with a nan component stays unreadable."""
+    if None in v:
+        return (None, None, None)
+    return tuple(round(x) for x in rotate(m, v))  # type: ignore[arg-type]
 
 
 def _milli(v: int | None) -> str:
