@@ -8,6 +8,7 @@ prints is what the device would decide.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,9 @@ def read_trace(path: Path) -> tuple[str, Trace]:
         raise UsageError(f"{e}.") from e
     if not trace.rows:
         raise UsageError(f"{path}: no samples after the header.")
+    if trace.ignored:  # a misspelt gx would otherwise pass for an accelerometer-only trace
+        names = ", ".join(repr(n) for n in trace.ignored)
+        print(f"{path}: ignoring column(s) {names}, not in retrostride-trace v1.", file=sys.stderr)
     return text, trace
 
 

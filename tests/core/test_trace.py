@@ -62,13 +62,25 @@ def test_time_going_backwards_is_rejected_at_its_line():
     [
         ("t_ms,ax,ay", "lacks column 'az'"),
         ("t_ms,ax,ay,az,gx", "gx, gy, gz must be given together"),
-        ("t_ms,ax,ay,az,temp", "unknown column 'temp'"),
         ("0,0.1,0.2,9.8", r"h\.csv:3: expected the header line .*found data"),
     ],
 )
 def test_bad_headers_are_rejected(header, message):
     with pytest.raises(TraceError, match=message):
         parse_lines(lines(header=header), "h.csv")
+
+
+def test_columns_the_format_does_not_know_are_read_past_and_named():
+    """A recorder may log more (a magnetometer, a temperature): those columns are not
+    checked or used, and the trace says which they were, for the host to tell."""
+    t = parse_lines(
+        lines("0,n/a,9.91480,0.38278,-1.12271,x,still,1", header="t_ms,mx,ax,ay,az,temp,label,step")
+    )
+    assert t.ignored == ["mx", "temp"] and not t.has_gyro
+    assert t.rows == [(0, 9915, 383, -1123, None, None, None, "still", 1)]
+    assert parse_lines(lines("0,0,0,9.8", header="t_ms,ax,ay,az")).ignored == []
+    with pytest.raises(TraceError, match=r"h\.csv:4: expected 5 fields, found 4"):
+        parse_lines(lines("0,0,0,9.8", header="t_ms,ax,ay,az,mx"), "h.csv")
 
 
 @pytest.mark.parametrize("value", ["0", "-100", "0.4", "fast", "100 Hz", "1001", ""])

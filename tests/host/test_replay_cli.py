@@ -103,6 +103,19 @@ def events_of(result: subprocess.CompletedProcess[str]) -> list[dict[str, object
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
+def test_columns_the_format_does_not_know_are_named_and_change_nothing(tmp_path):
+    plain = tmp_path / "plain.csv"
+    plain.write_text(synthetic_trace(20))
+    lines = plain.read_text().splitlines()
+    more = tmp_path / "more.csv"
+    more.write_text(
+        "\n".join(lines[:2] + [lines[2] + ",GX,temp"] + [r + ",0.1,21.5" for r in lines[3:]])
+    )
+    result = run("replay", str(more))
+    assert f"{more}: ignoring column(s) 'GX', 'temp', not in retrostride-trace v1" in result.stderr
+    assert events_of(result) == events_of(run("replay", str(plain)))
+
+
 def test_without_a_plan_it_prints_steps_and_falls(tmp_path):
     path = tmp_path / "fall.csv"
     path.write_text(synthetic_trace(30, fall_at=20))

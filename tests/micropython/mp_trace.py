@@ -48,6 +48,12 @@ def test_a_byte_order_mark_and_a_missing_header():
     assert str(e).startswith("d.csv:1: expected the header line"), str(e)
 
 
+def test_unknown_columns_are_read_past_and_named():
+    t = parse_lines(["t_ms,ax,temp,ay,az", "0,1,hot,2,3"])
+    assert t.ignored == ["temp"]
+    assert t.rows[0] == (0, 1000, 2000, 3000, None, None, None, None, None)
+
+
 def test_accelerometer_only():
     t = parse_lines(["t_ms,ax,ay,az", "0,1,2,3"])
     assert not t.has_gyro

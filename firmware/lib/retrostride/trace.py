@@ -90,6 +90,7 @@ class Trace:
         self.has_gyro = False
         self.has_label = False
         self.has_step = False
+        self.ignored = []  # header names the format does not know: read past, not used
         self.rows = []
 
     def rate_hz(self):
@@ -145,11 +146,9 @@ def _columns(header, where):
     gyro = [n in index for n in _GYRO]
     if any(gyro) and not all(gyro):
         raise TraceError(where + ": gx, gy, gz must be given together or not at all")
+    # other columns (a magnetometer, a temperature) are the recorder's business
     known = ("t_ms",) + _ACC + _GYRO + ("label", "step")
-    for n in names:
-        if n not in known:
-            raise TraceError(where + ": unknown column " + repr(n))
-    return index, all(gyro)
+    return index, all(gyro), [n for n in names if n not in known]
 
 
 def parse_lines(lines, name="<trace>"):
@@ -194,7 +193,7 @@ def iter_rows(trace, lines):
                     trace.nominal_hz = _nominal_rate(value, where)
             continue
         if index is None:
-            index, trace.has_gyro = _columns(line, where)
+            index, trace.has_gyro, trace.ignored = _columns(line, where)
             ncol = len(index)
             trace.has_label = "label" in index
             trace.has_step = "step" in index
