@@ -10,7 +10,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrostride import logbook
+from retrostride import events as event_names
+from retrostride import haptics, logbook
 
 Event = dict[str, Any]
 
@@ -359,3 +360,13 @@ def test_flash_full_policy_properties(free, sized, reserve):
     assert ok == (freed >= reserve)
     if ok and delete:
         assert freed - dict((n, s) for n, s, _ in logs)[delete[-1]] < reserve  # no more than needed
+
+
+def test_the_format_tables_name_everything_the_core_emits():
+    """Names outside the tables are logged as JSON records (bigger, still lossless): a
+    pattern or reason added to the core belongs in the tables too, appended."""
+    assert set(haptics.NAMES) <= set(logbook.PATTERNS)
+    assert set(event_names.KINDS) <= set(logbook.KINDS)
+    assert set(event_names.DIRECTIONS) <= set(logbook.DIRECTIONS)
+    assert set(event_names.GAITS) <= set(logbook.GAITS)
+    assert set(event_names.REASONS) <= set(logbook.REASONS)

@@ -148,7 +148,7 @@ class GaitClassifier:
         self._lean_checks = detector.checks(_LEAN_MS)
 
     def new_interval(self, kind):
-        """A plan's interval of ``kind`` (``retrostride.plan.KINDS``) starts: the old
+        """A plan's interval of ``kind`` (``retrostride.events.KINDS``) starts: the old
         direction is no longer the best guess.
 
         The evidence restarts, counted as a new bout's (the next two steps add

@@ -39,20 +39,9 @@ except ImportError:  # CPython: const() is a plain identity there
 
 import json
 
-KINDS = ("warmup", "forward", "backward", "rest", "cooldown")
-PATTERNS = (
-    "start_backward",
-    "start_forward",
-    "start_rest",
-    "countdown",
-    "wrong_direction",
-    "backward_limit",
-    "fall",
-    "session_end",
-    "low_battery",
-    "pause",
-    "resume",
-)
+from retrostride.events import KINDS
+from retrostride.haptics import NAMES as PATTERNS
+
 EXTENSIONS = ("caps", "cues", "progression", "backward_clock")
 CLOCKS = ("wall", "backward_steps")
 
