@@ -6,19 +6,24 @@ goes. A subject's trials were recorded with the sensor mounted once (their
 horizontal leads agree from trial to trial), so joining them with a few
 seconds of standing between gives a real session to score. Three kinds:
 every trial forward, every trial time-reversed (a backward session), and the
-two alternating (a retro-running workout of forward and backward bouts).
+two alternating (a retro-running workout of forward and backward bouts). And
+one for the coach: a workout (``workout``) with the plan it follows.
 
     python -m host_tools.sessions OUT_DIR [--subjects 6,7,8,9,10]
 
 writes ``S-forward.csv``, ``S-reversed.csv`` and ``S-mixed.csv`` per subject
-for ``retrostride eval``.
+for ``retrostride eval``, and ``S-workout.csv``, ``S-workout-unturned.csv``
+(the same intervals all walked forward) and their plan ``S-workout.json`` for
+``retrostride replay --plan``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from host_tools.fit_gait import subject_traces
 from host_tools.paths import IPOL_DATA
@@ -70,6 +75,34 @@ def subject_sessions(
         yield s, joined(trials)
 
 
+def workout(trials: Sequence[Trace], turns_round: bool = True) -> tuple[Trace, dict[str, Any]]:
+    """One subject's trials as a plan-following session, and the plan (``plan.md``).
+
+    The warm-up walks the first two trials; three backward intervals (a trial
+    time-reversed) then alternate with three forward ones (the next trials, round
+    again), each interval as long as its trials with their standing. A walker who
+    does not turn round walks the backward intervals' trials forward: the same
+    plan fits, and every backward interval is walked the wrong way.
+    """
+    intervals: list[tuple[str, list[Trace]]] = [("warmup", list(trials[:2]))]
+    for i in range(6):
+        trial = trials[(2 + i) % len(trials)]
+        if i % 2:
+            intervals.append(("forward", [trial]))
+        else:
+            intervals.append(("backward", [reverse(trial) if turns_round else trial]))
+    period = 1000 // trials[0].rate_hz()
+    blocks = []
+    end_ms = done_s = 0
+    for kind, ts in intervals:  # whole seconds, rounded without drifting from the trials
+        end_ms += sum(STILL_MS + t.rows[-1][0] - t.rows[0][0] + period for t in ts)
+        seconds = round(end_ms / 1000) - done_s
+        done_s += seconds
+        blocks.append({"kind": kind, "seconds": seconds})
+    plan = {"version": 1, "name": "Real walking workout", "blocks": blocks}
+    return joined([t for _, ts in intervals for t in ts]), plan
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Write whole-session traces of real walking.")
     ap.add_argument("out_dir", type=Path)
@@ -83,6 +116,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             path = args.out_dir / f"{s}-{kind}.csv"
             path.write_text(to_text(trace), encoding="utf-8")
             print(path)
+    for s in subjects:
+        trials = subject_traces([s], args.data)
+        if not trials:
+            continue
+        for name, turns_round in (("workout", True), ("workout-unturned", False)):
+            trace, plan = workout(trials, turns_round)
+            path = args.out_dir / f"{s}-{name}.csv"
+            path.write_text(to_text(trace), encoding="utf-8")
+            print(path)
+        path = args.out_dir / f"{s}-workout.json"
+        path.write_text(json.dumps(plan, indent=1) + "\n", encoding="utf-8")
+        print(path)
     return 0
 
 

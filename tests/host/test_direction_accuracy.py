@@ -7,6 +7,7 @@ tests score subjects 6-10 only. They skip when the shared data is absent.
 from __future__ import annotations
 
 import functools
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,9 @@ from typing import Any
 import pytest
 
 from host_tools.evaluate import Tally, score
-from host_tools.fit_gait import run_core
+from host_tools.fit_gait import run_core, subject_traces
 from host_tools.replay import replay_cpython, replay_micropython
-from host_tools.sessions import HELD_OUT, subject_sessions
+from host_tools.sessions import HELD_OUT, subject_sessions, workout
 from host_tools.simulate import random_mounting
 from host_tools.timereverse import (
     accelerometer_only,
@@ -227,3 +228,40 @@ def test_micropython_decides_as_cpython_over_a_whole_mixed_session() -> None:
     steps = [e for e in cp if e["type"] == "step"]
     assert len(steps) > 150 and any(e["direction"] == "backward" for e in steps)
     assert mp == cp
+
+
+def test_the_coach_on_real_walkers_following_a_plan() -> None:
+    """The product's job on real walking: each held-out subject's trials as a workout
+    (a forward warm-up, then backward and forward intervals). Doing as asked is never
+    told off, and most of each backward interval's steps count as backward (88-100 %);
+    never turning round is told in every backward interval. Trial by trial the template
+    alone reads some of these walkers' reversed trials forward: the warm-up is what
+    settles their frame (the training subjects: one warning, subject 3's first
+    backward interval at 67 %)."""
+    if not DATA.is_dir():
+        pytest.skip(f"real walking data not found at {DATA}")
+    for s in HELD_OUT:
+        trials = subject_traces([s], DATA)
+        for turns_round in (True, False):
+            trace, plan = workout(trials, turns_round)
+            events = replay_cpython(to_text(trace), f"{s}-workout", json.dumps(plan))
+            kinds = [e["kind"] for e in events if e["type"] == "interval"]
+            assert kinds == [b["kind"] for b in plan["blocks"]]
+            starts = [e["t_ms"] for e in events if e["type"] == "interval"] + [1 << 40]
+            warned = [
+                any(
+                    e["type"] == "warning"
+                    and e["reason"] == "wrong_direction"
+                    and starts[i] <= e["t_ms"] < starts[i + 1]
+                    for e in events
+                )
+                for i in range(len(kinds))
+            ]
+            (end,) = [e for e in events if e["type"] == "session_end"]
+            if turns_round:
+                assert not any(warned), (s, warned)
+                backward = [c for c, k in zip(end["compliance"], kinds, strict=True)
+                            if k == "backward"]  # fmt: skip
+                assert min(backward) >= 80, (s, end["compliance"])
+            else:
+                assert warned == [k == "backward" for k in kinds], (s, warned)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from host_tools.sessions import KINDS, joined, main, subject_sessions
+from host_tools.sessions import KINDS, joined, main, subject_sessions, workout
 from host_tools.timereverse import load, to_text
+from retrostride.plan import validate
 from retrostride.trace import Trace
 
 
@@ -45,7 +46,33 @@ def test_the_command_writes_three_sessions_per_subject(tmp_path: Path) -> None:
         (data / f"{name}.csv").write_text(to_text(trial(name, 120, 0)), encoding="utf-8")
     out = tmp_path / "out"
     assert main([str(out), "--subjects", "3,4", "--data", str(data)]) == 0
-    assert {p.name for p in out.iterdir()} == {f"3-{kind}.csv" for kind in KINDS}
+    assert {p.name for p in out.iterdir()} == {f"3-{kind}.csv" for kind in KINDS} | {
+        "3-workout.csv",
+        "3-workout-unturned.csv",
+        "3-workout.json",
+    }
     mixed = load(out / "3-mixed.csv")
     labels = {r[7] for r in mixed.rows}
     assert {"walk_forward", "walk_backward", "still"} <= labels  # trial 2 played backwards
+
+
+@pytest.mark.parametrize("turns_round", [True, False])
+def test_a_workout_is_a_plan_its_trials_fill(turns_round: bool) -> None:
+    trials = [trial(f"t{k}", 1500 + 100 * k, 0) for k in range(3)]
+    trace, plan = workout(trials, turns_round)
+    assert validate(plan) == []
+    kinds = [b["kind"] for b in plan["blocks"]]
+    assert kinds == ["warmup"] + ["backward", "forward"] * 3
+    # each interval ends where its trials do, to the nearest second
+    ends, t = [], 0
+    for b in plan["blocks"]:
+        t += b["seconds"]
+        ends.append(t * 1000)
+    starts = [
+        r[0] for i, r in enumerate(trace.rows) if i and r[7] == "still" != trace.rows[i - 1][7]
+    ]
+    assert all(
+        abs(a - b) <= 500 for a, b in zip(ends, [*starts[1:], trace.rows[-1][0]], strict=True)
+    )
+    walked = {r[7] for r in trace.rows if ends[0] <= r[0] < ends[1] and r[7] != "still"}
+    assert walked == {"walk_backward" if turns_round else "walk_forward"}
