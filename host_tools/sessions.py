@@ -120,14 +120,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         trials = subject_traces([s], args.data)
         if not trials:
             continue
-        for name, turns_round in (("workout", True), ("workout-unturned", False)):
-            trace, plan = workout(trials, turns_round)
-            path = args.out_dir / f"{s}-{name}.csv"
-            path.write_text(to_text(trace), encoding="utf-8")
+        trace, plan = workout(trials)
+        unturned, _ = workout(trials, turns_round=False)  # the same plan fits it
+        files = {
+            f"{s}-workout.csv": to_text(trace),
+            f"{s}-workout-unturned.csv": to_text(unturned),
+            f"{s}-workout.json": json.dumps(plan, indent=1) + "\n",
+        }
+        for name, text in files.items():
+            path = args.out_dir / name
+            path.write_text(text, encoding="utf-8")
             print(path)
-        path = args.out_dir / f"{s}-workout.json"
-        path.write_text(json.dumps(plan, indent=1) + "\n", encoding="utf-8")
-        print(path)
     return 0
 
 

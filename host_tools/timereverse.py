@@ -86,11 +86,8 @@ def reverse(trace: Trace) -> Trace:
     still, fall, other are unchanged); contacts are the original lift-offs.
     """
     rows: list[Row] = list(trace.rows)
-    out = Trace(trace.name + " (time-reversed)")
-    out.meta = dict(trace.meta)
+    out = _empty_like(trace, trace.name + " (time-reversed)")
     out.meta["source"] = trace.meta.get("source", trace.name) + "; time-reversed"
-    out.nominal_hz = trace.nominal_hz
-    out.has_gyro, out.has_label, out.has_step = trace.has_gyro, trace.has_label, trace.has_step
     if not rows:
         return out
     end = rows[-1][0]
@@ -116,10 +113,9 @@ def resampled(trace: Trace, rate_hz: int) -> Trace:
     """The trace at another sample rate (IMUs run at 50-208 Hz): linear interpolation,
     each labelled step on its nearest sample."""
     rows = trace.rows
-    out = Trace(trace.name)
-    out.meta = dict(trace.meta, rate_hz=str(rate_hz))
+    out = _empty_like(trace)
+    out.meta["rate_hz"] = str(rate_hz)
     out.nominal_hz = rate_hz
-    out.has_gyro, out.has_label, out.has_step = trace.has_gyro, trace.has_label, trace.has_step
     period = 1000 // rate_hz
     steps = [r[0] for r in rows if r[8] == 1]
     j = k = 0
@@ -141,10 +137,7 @@ def resampled(trace: Trace, rate_hz: int) -> Trace:
 def remounted(trace: Trace, m: Mat) -> Trace:
     """The trace as a sensor turned by ``m`` would have recorded it: the clip worn
     another way (both vectors turn alike; times, labels and steps are kept)."""
-    out = Trace(trace.name)
-    out.meta = dict(trace.meta)
-    out.nominal_hz = trace.nominal_hz
-    out.has_gyro, out.has_label, out.has_step = trace.has_gyro, trace.has_label, trace.has_step
+    out = _empty_like(trace)
     for r in trace.rows:
         out.rows.append((r[0], *_turned(m, r[1:4]), *_turned(m, r[4:7]), r[7], r[8]))
     return out
@@ -152,19 +145,27 @@ def remounted(trace: Trace, m: Mat) -> Trace:
 
 def accelerometer_only(trace: Trace) -> Trace:
     """The trace as a board without a gyroscope would have recorded it."""
-    out = Trace(trace.name)
-    out.meta = dict(trace.meta)
-    out.nominal_hz = trace.nominal_hz
-    out.has_label, out.has_step = trace.has_label, trace.has_step
+    out = _empty_like(trace)
+    out.has_gyro = False
     out.rows = [(r[0], r[1], r[2], r[3], None, None, None, r[7], r[8]) for r in trace.rows]
     return out
 
 
 def _turned(m: Mat, v: Sequence[int | None]) -> tuple[int | None, ...]:
     """``m @ v`` in whole units; a reading with a nan component stays unreadable."""
-    if None in v:
+    known = [x for x in v if x is not None]
+    if len(known) < 3:
         return (None, None, None)
-    return tuple(round(x) for x in rotate(m, v))  # type: ignore[arg-type]
+    return tuple(round(x) for x in rotate(m, known))
+
+
+def _empty_like(trace: Trace, name: str | None = None) -> Trace:
+    """A trace with ``trace``'s metadata, rate and columns, and no rows yet."""
+    out = Trace(trace.name if name is None else name)
+    out.meta = dict(trace.meta)
+    out.nominal_hz = trace.nominal_hz
+    out.has_gyro, out.has_label, out.has_step = trace.has_gyro, trace.has_label, trace.has_step
+    return out
 
 
 def _milli(v: int | None) -> str:
