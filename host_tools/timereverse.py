@@ -24,7 +24,8 @@ remaining offset between the core's dated contacts and these ground truths.
 
 The other ways a recording is made into one we do not have are here too: at
 another sample rate (``resampled``), from a clip worn another way
-(``remounted``), from a board without a gyroscope (``accelerometer_only``).
+(``remounted``), from a board without a gyroscope (``accelerometer_only``), from
+an untrimmed accelerometer (``miscalibrated``).
 
 Run as ``python -m host_tools.timereverse IN.csv OUT.csv`` to write a reversed
 trace that ``retrostride eval`` can read.
@@ -33,6 +34,7 @@ trace that ``retrostride eval`` can read.
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -148,6 +150,20 @@ def accelerometer_only(trace: Trace) -> Trace:
     out = _empty_like(trace)
     out.has_gyro = False
     out.rows = [(r[0], r[1], r[2], r[3], None, None, None, r[7], r[8]) for r in trace.rows]
+    return out
+
+
+def miscalibrated(trace: Trace, bias_mm: int, noise_mm: int, seed: int) -> Trace:
+    """The trace as a cheaper, untrimmed accelerometer would have recorded it: a
+    fixed offset on each axis (drawn up to ``bias_mm`` mm/s^2 either way; an
+    MPU-6050's zero-g offset is up to 50-80 mg) and white noise of ``noise_mm``."""
+    rng = random.Random(seed)
+    bias = [round(rng.uniform(-bias_mm, bias_mm)) for _ in range(3)]
+    out = _empty_like(trace)
+    for r in trace.rows:
+        acc = [None if v is None else v + b + round(rng.gauss(0, noise_mm))
+               for v, b in zip(r[1:4], bias, strict=True)]  # fmt: skip
+        out.rows.append((r[0], *acc, *r[4:]))
     return out
 
 

@@ -7,13 +7,20 @@ import functools
 import io
 import math
 import random
+import statistics
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from host_tools.fit_gait import run_core
 from host_tools.simulate import Options, random_mounting, rotate, simulate
-from host_tools.timereverse import accelerometer_only, remounted, resampled, reverse
+from host_tools.timereverse import (
+    accelerometer_only,
+    miscalibrated,
+    remounted,
+    resampled,
+    reverse,
+)
 from retrostride.trace import Trace, parse_lines
 
 
@@ -74,3 +81,18 @@ def test_resampled_keeps_every_step_near_its_time() -> None:
         assert out.rate_hz() == rate
         assert len(steps(out)) == len(steps(tr))
         assert all(abs(a - b) <= 1000 // rate for a, b in zip(steps(out), steps(tr), strict=True))
+
+
+def test_miscalibrated_adds_one_offset_per_axis_and_noise_to_the_accelerometer() -> None:
+    tr = walk()
+    off = miscalibrated(tr, bias_mm=500, noise_mm=0, seed=3)
+    deltas = {
+        tuple(b - a for a, b in zip(r[1:4], o[1:4], strict=True))
+        for r, o in zip(tr.rows, off.rows, strict=True)
+    }
+    ((dx, dy, dz),) = deltas  # the same offset on every row
+    assert all(abs(d) <= 500 for d in (dx, dy, dz)) and (dx, dy, dz) != (0, 0, 0)
+    noisy = miscalibrated(tr, bias_mm=0, noise_mm=100, seed=3)
+    errors = [o[1] - r[1] for r, o in zip(tr.rows, noisy.rows, strict=True)]
+    assert 80 <= statistics.pstdev(errors) <= 120 and abs(statistics.mean(errors)) < 20
+    assert [o[4:] for o in noisy.rows] == [r[4:] for r in tr.rows]  # the gyroscope untouched
