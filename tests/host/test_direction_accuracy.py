@@ -142,7 +142,8 @@ def test_real_walking_without_a_gyroscope(
 ) -> None:
     """Only the accelerometer finds steps and their direction; the gyroscope only
     marks turning steps `unknown` (and a turning step is dated by its bout's
-    direction, so a few reversed contacts move past 150 ms without it)."""
+    direction, so a few reversed contacts move past 150 ms without it). Without it a
+    reversed walk's U-turn steps are called backward (0.98): we know no other cue."""
     want = "backward" if rev else "forward"
     base = backward if rev else forward
     f = _figures(rev, gyro=False)
