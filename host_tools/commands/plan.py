@@ -79,18 +79,12 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def _summaries(db: Path | None) -> list[dict[str, Any]]:
-    from host_tools.store import Store, db_path
+    from host_tools.store import db_path, open_store
 
-    path = db_path(db)
-    if not path.exists():
-        if db is not None:
-            raise UsageError(f"no session database at {path}.")
-        return []
-    try:
-        with Store(path) as store:
-            return store.session_summaries()
-    except Exception as e:  # sqlite3.DatabaseError and friends: one sentence, not a traceback
-        raise CommandFailed(f"cannot read the session database {path}: {e}.") from e
+    if db is None and not db_path(None).exists():
+        return []  # nothing synced yet: the plan starts from the beginning
+    with open_store(db, create=False) as store:
+        return store.session_summaries()
 
 
 def run_next(args: argparse.Namespace) -> int:

@@ -88,6 +88,11 @@ def test_not_json_and_missing_file(tmp_path):
 def test_next_without_history_holds(tmp_path):
     result = run("next", "--db", str(tmp_path / "missing.db"))
     assert result.returncode == 2 and "no session database" in result.stderr
+    garbage = tmp_path / "notes.txt"  # --db pointed at the wrong file: the user's to fix
+    garbage.write_text("not a database\n" * 100)
+    result = run("next", "--db", str(garbage))
+    assert result.returncode == 2 and "cannot open the session database" in result.stderr
+    assert "Traceback" not in result.stderr and garbage.read_text().startswith("not a")
     out = tmp_path / "next.json"
     result = run("next", "--plan", str(PLANS / "intro.json"), "--out", str(out))
     assert result.returncode == 0, result.stderr
