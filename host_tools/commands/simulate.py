@@ -26,7 +26,7 @@ def register(sub: Any) -> None:
         "docs/simulator.md.",
     )
     # Choices are checked in run() so that a bad value is one sentence, not argparse usage.
-    p.add_argument("--out", metavar="TRACE.csv", help="where to write the trace (required)")
+    p.add_argument("--out", metavar="TRACE.csv", required=True, help="where to write the trace")
     p.add_argument("--gait", default="run", metavar="walk|run", help="default run")
     p.add_argument(
         "--direction",
@@ -92,8 +92,8 @@ def _number(text: str, name: str, lo: float, hi: float, integer: bool = False) -
 
 def options_from_args(args: argparse.Namespace) -> tuple[Options, Any]:
     """Checked options and the flattened plan (or None); bad values raise UsageError."""
-    if not args.out:
-        raise UsageError("--out TRACE.csv is required.")
+    if not args.out:  # given empty
+        raise UsageError("--out TRACE.csv names no file.")
     if args.gait not in GAITS:
         raise UsageError(f"--gait must be walk or run, got {args.gait!r}.")
     if args.direction not in DIRECTIONS:

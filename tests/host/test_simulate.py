@@ -43,7 +43,10 @@ def run(*args: str) -> Result:
     """The CLI in-process (fast); one test runs the installed console script."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main(list(args))
+        try:
+            code = cli.main(list(args))
+        except SystemExit as e:  # argparse's own usage errors
+            code = int(e.code or 0)
     return Result(code, out.getvalue(), err.getvalue())
 
 
@@ -396,7 +399,10 @@ def test_bad_arguments_are_one_sentence_and_exit_2(tmp_path, args, message):
 
 def test_missing_out_and_invalid_plan_are_usage_errors(tmp_path):
     result = run("simulate")
-    assert result.returncode == 2 and "--out TRACE.csv is required" in result.stderr
+    assert result.returncode == 2 and "required: --out" in result.stderr
+    assert result.stderr.startswith("usage: retrostride simulate [-h] --out TRACE.csv")
+    result = run("simulate", "--out", "")
+    assert result.returncode == 2 and "--out TRACE.csv names no file" in result.stderr
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"version": 1, "name": "x", "blocks": [{"kind": "jog"}]}))
     result = run("simulate", "--out", str(tmp_path / "t.csv"), "--plan", str(bad))
