@@ -26,9 +26,9 @@ RUNS_PER_KIND = 20
 
 @functools.cache
 def _tally(direction: str) -> Tally:
-    kind = [i for i in items("heldout", 6 * RUNS_PER_KIND) if i.options.gait == "run"]
+    runs = [i for i in items("heldout", 6 * RUNS_PER_KIND) if i.options.gait == "run"]
     total = Tally()
-    for item in kind:
+    for item in runs:
         if item.options.direction != direction:
             continue
         buf = io.StringIO()

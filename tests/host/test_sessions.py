@@ -39,7 +39,7 @@ def test_an_unknown_kind_is_refused() -> None:
         next(subject_sessions((1,), "sideways"))
 
 
-def test_the_command_writes_three_sessions_per_subject(tmp_path: Path) -> None:
+def test_the_command_writes_every_kind_of_session_and_a_workout_per_subject(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     for name in ("3-1_fwd", "3-2_fwd"):
