@@ -15,7 +15,7 @@ from typing import Any
 
 from host_tools.errors import CommandFailed, UsageError
 from host_tools.paths import read_text
-from host_tools.plan_files import plan_path, plan_problems, plan_text
+from host_tools.plan_files import load_plan, plan_path, plan_problems
 from retrostride import plan as plans
 from retrostride import progression
 
@@ -88,7 +88,7 @@ def _summaries(db: Path | None) -> list[dict[str, Any]]:
 
 
 def run_next(args: argparse.Namespace) -> int:
-    current = json.loads(plan_text(args.plan if args.plan is not None else "intro")[1])
+    current = load_plan(args.plan if args.plan is not None else "intro")
     history = _summaries(args.db)
     new, reason = progression.suggest(current, history)
     out = json.dumps(new, indent=2) + "\n"

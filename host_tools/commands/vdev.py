@@ -26,9 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from host_tools.boards import DEMO_BOARD
+from host_tools.boards import DEMO_BOARD, board_path
 from host_tools.errors import CommandFailed, UsageError
-from host_tools.paths import BOARDS
 from host_tools.plan_files import plan_text
 from host_tools.replay import read_trace_text
 from host_tools.vdev.bridge import VirtualDevice
@@ -82,18 +81,11 @@ def _json_file(path: Path, what: str) -> bytes:
     return data
 
 
-def _board_file(board: str) -> Path:
-    given = Path(board)
-    if given.suffix == ".json" or given.exists():
-        return given
-    return BOARDS / f"{board}.json"
-
-
 def run(args: argparse.Namespace) -> int:
     files: dict[str, bytes | str] = {}
     board = args.board if args.board is not None or args.trace is None else DEMO_BOARD
     if board is not None:
-        files["/board.json"] = _json_file(_board_file(board), "board file")
+        files["/board.json"] = _json_file(board_path(board), "board file")
     if args.plan is not None:
         files["/plan.json"] = plan_text(args.plan)[1]
     if args.trace is not None:
