@@ -209,6 +209,25 @@ def test_with_a_gyroscope_the_steps_of_a_u_turn_have_no_direction() -> None:
     assert len(after) >= 10 and set(after) == {"backward"}, after
 
 
+def test_the_first_step_out_of_a_u_turn_on_the_spot_has_no_direction() -> None:
+    """Walking backward, stopping to turn round on the spot, and walking backward again
+    as the turn ends (its last 0.3 s).
+
+    The walk's first step waits for a second to confirm it (a bout's start), and by
+    then the turn has died down; it was still turning at that step's peak, so the step
+    is unknown, not backward. From its second step on the walk is backward again."""
+    rot = rotation(-0.3, 0.4, 1.2)
+    first = walk(10, 110, backward=True, rot=rot)
+    stop = [(10_000 + k * 10, *first[-1][1:]) for k in range(2 * RATE)]
+    again = shifted(walk(10, 110, backward=True, rot=rot), 12_000)
+    calls = decisions(with_gyro(first + stop + again, u_turn(10.3), rot))
+    before = [e["direction"] for e in calls if 3_000 <= e["t_ms"] <= 10_000]  # type: ignore[operator]
+    out_of_it = [e["direction"] for e in calls if e["t_ms"] > 10_000]  # type: ignore[operator]
+    assert len(before) >= 10 and set(before) == {"backward"}, before
+    assert len(out_of_it) >= 15 and out_of_it[0] == "unknown", out_of_it
+    assert set(out_of_it[1:]) == {"backward"}, out_of_it
+
+
 def test_without_a_gyroscope_a_run_turning_into_a_walk_starts_afresh() -> None:
     """Running backward, then at once walking forward (a U-turn's small steps, with no
     gyroscope to tell the turn): the walk's first steps are unknown, not backward."""

@@ -170,6 +170,18 @@ def test_with_a_gyroscope_the_steps_of_a_u_turn_have_no_direction():
     assert len(after) >= 10 and all(d == "backward" for d in after), after
 
 
+def test_the_first_step_out_of_a_u_turn_on_the_spot_has_no_direction():
+    """As tests/core/test_gait.py: backward, 2 s turning round on the spot, backward as
+    the turn ends."""
+    buf = joined(walk(10, 110, True, UPRIGHT), 200, walk(10, 110, True, UPRIGHT))
+    calls = run(buf, gyro_about_up(UPRIGHT, len(buf) // 4, u_turn(10.3)))
+    before = [e["direction"] for e in calls if 3000 <= e["t_ms"] <= 10000]
+    out_of_it = [e["direction"] for e in calls if e["t_ms"] > 10000]
+    assert len(before) >= 10 and all(d == "backward" for d in before), before
+    assert len(out_of_it) >= 15 and out_of_it[0] == "unknown", out_of_it
+    assert all(d == "backward" for d in out_of_it[1:]), out_of_it
+
+
 def test_without_a_gyroscope_a_run_turning_into_a_walk_starts_afresh():
     """As tests/core/test_gait.py: running backward, then at once walking forward."""
     buf = joined(walk(8, 170, True, ON_THE_SIDE, amp=16000), walk(6, 110, False, ON_THE_SIDE))

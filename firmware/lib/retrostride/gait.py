@@ -63,7 +63,7 @@ from array import array
 
 from retrostride import gait_model
 from retrostride.isqrt import isqrt
-from retrostride.stride import MASK, RING, UNIT
+from retrostride.stride import MASK, RING, TURN_MRAD_S, UNIT
 
 FORWARD = const(0)
 BACKWARD = const(1)
@@ -87,10 +87,6 @@ _CAP_TIMES = const(10)  # the session evidence saturates at this many times full
 _AXIS_MAX = const(4096)  # the session's lead axis is halved above this: a slow average
 _LEAD_FLOOR = const(64)  # a stride's lead below this is standing, not evidence
 _REL_MIN_COS = const(30)  # % : a lead this far off the session's axis says nothing
-# mrad/s about the vertical, smoothed over ~0.6 s: turning, not running a line.
-# Steps above it: IPOL U-turn steps 80 %, walking 2.7 % (next to the turns);
-# simulated running 0.7 %, its U-turns 98 % (a running track's bend is ~80)
-_TURN_MRAD_S = const(500)
 # running steps in a row before a walking step counts as the run turning into a
 # walk (IPOL's walking has single steps misread as running)
 _RUN_STREAK = const(4)
@@ -373,16 +369,21 @@ class GaitClassifier:
         trust = full if s > full else (-full if s < -full else s)
         return (sense * cos * trust * gait_model.REL_WEIGHT) // (100 * full)
 
-    def turning(self):
+    def turning(self, i_peak, opening):
         """Whether the runner is turning hard about the vertical (False without a gyro).
 
         The detector's ``yaw`` is smoothed over about a stride: the pelvis
         swings about the vertical every stride, so in a straight line a single
-        step's turn rate is not zero, but its average over a stride is.
+        step's turn rate is not zero, but its average over a stride is. A
+        bout's ``opening`` step is classified only once a second step confirms
+        it (``StepDetector``), by when the turn it came out of may have died
+        down: it is turning if the turn lasted past its peak.
         """
         d = self._d
         yaw = d.yaw >> d.yaw_lp
-        return yaw >= _TURN_MRAD_S or -yaw >= _TURN_MRAD_S
+        if yaw >= TURN_MRAD_S or -yaw >= TURN_MRAD_S:
+            return True
+        return opening and d.turned_n > i_peak
 
     def classify(self, i_peak, i_prev, cadence):
         d = self._d
@@ -442,7 +443,7 @@ class GaitClassifier:
         self.score = score
         self._count += 1
         # a U-turn's steps, like a bout's blind steps, are no evidence
-        turning = self.turning()
+        turning = self.turning(i_peak, i_prev < 0)
         use = self._count > _BLIND_STEPS and not turning
         rel = self.relative(gait, score, use)
         vote = self._vote
