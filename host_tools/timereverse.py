@@ -25,7 +25,7 @@ remaining offset between the core's dated contacts and these ground truths.
 The other ways a recording is made into one we do not have are here too: at
 another sample rate (``resampled``), from a clip worn another way
 (``remounted``), from a board without a gyroscope (``accelerometer_only``), from
-an untrimmed accelerometer (``miscalibrated``).
+an untrimmed accelerometer and gyroscope (``miscalibrated``).
 
 Run as ``python -m host_tools.timereverse IN.csv OUT.csv`` to write a reversed
 trace that ``retrostride eval`` can read.
@@ -153,17 +153,27 @@ def accelerometer_only(trace: Trace) -> Trace:
     return out
 
 
-def miscalibrated(trace: Trace, bias_mm: int, noise_mm: int, seed: int) -> Trace:
-    """The trace as a cheaper, untrimmed accelerometer would have recorded it: a
-    fixed offset on each axis (drawn up to ``bias_mm`` mm/s^2 either way; an
-    MPU-6050's zero-g offset is up to 50-80 mg) and white noise of ``noise_mm``."""
+def miscalibrated(
+    trace: Trace, bias_mm: int, noise_mm: int, seed: int, gyro_bias_mrad: int = 0
+) -> Trace:
+    """The trace as a cheaper, untrimmed IMU would have recorded it: a fixed offset
+    on each accelerometer axis (drawn up to ``bias_mm`` mm/s^2 either way; an
+    MPU-6050's zero-g offset is up to 50-80 mg), white noise of ``noise_mm``, and a
+    fixed offset on each gyroscope axis (up to ``gyro_bias_mrad`` mrad/s either way;
+    an MPU-6050's zero-rate offset is up to 20 deg/s, 349 mrad/s)."""
     rng = random.Random(seed)
     bias = [round(rng.uniform(-bias_mm, bias_mm)) for _ in range(3)]
+    zero_rate = (
+        [round(rng.uniform(-gyro_bias_mrad, gyro_bias_mrad)) for _ in range(3)]
+        if gyro_bias_mrad
+        else [0, 0, 0]
+    )
     out = _empty_like(trace)
     for r in trace.rows:
         acc = [None if v is None else v + b + round(rng.gauss(0, noise_mm))
                for v, b in zip(r[1:4], bias, strict=True)]  # fmt: skip
-        out.rows.append((r[0], *acc, *r[4:]))
+        gyro = [None if v is None else v + b for v, b in zip(r[4:7], zero_rate, strict=True)]
+        out.rows.append((r[0], *acc, *gyro, *r[7:]))
     return out
 
 

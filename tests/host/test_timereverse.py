@@ -83,7 +83,7 @@ def test_resampled_keeps_every_step_near_its_time() -> None:
         assert all(abs(a - b) <= 1000 // rate for a, b in zip(steps(out), steps(tr), strict=True))
 
 
-def test_miscalibrated_adds_one_offset_per_axis_and_noise_to_the_accelerometer() -> None:
+def test_miscalibrated_adds_one_offset_per_axis_and_noise() -> None:
     tr = walk()
     off = miscalibrated(tr, bias_mm=500, noise_mm=0, seed=3)
     deltas = {
@@ -96,3 +96,12 @@ def test_miscalibrated_adds_one_offset_per_axis_and_noise_to_the_accelerometer()
     errors = [o[1] - r[1] for r, o in zip(tr.rows, noisy.rows, strict=True)]
     assert 80 <= statistics.pstdev(errors) <= 120 and abs(statistics.mean(errors)) < 20
     assert [o[4:] for o in noisy.rows] == [r[4:] for r in tr.rows]  # the gyroscope untouched
+    drifting = miscalibrated(tr, bias_mm=0, noise_mm=0, seed=3, gyro_bias_mrad=349)
+    assert [o[1:4] for o in drifting.rows] == [r[1:4] for r in tr.rows]
+    ((gx, gy, gz),) = {
+        tuple(b - a for a, b in zip(r[4:7], o[4:7], strict=True))
+        for r, o in zip(tr.rows, drifting.rows, strict=True)
+    }
+    assert all(abs(d) <= 349 for d in (gx, gy, gz)) and (gx, gy, gz) != (0, 0, 0)
+    no_gyro = miscalibrated(accelerometer_only(tr), 0, 0, 3, gyro_bias_mrad=349)
+    assert all(o[4:7] == (None, None, None) for o in no_gyro.rows)
