@@ -14,8 +14,12 @@ Three measurements, each in the runtime that can make it:
   once a second is counted on its own, on the heap the session leaves.
   Read the count as +-12 %: it depends on what else the interpreter has
   loaded (importing the coach's modules and not using them took detection
-  alone from 209k to 186k instructions a sample; shifting the heap by up to
-  16 KB changed it by under 1 %), so unrelated edits move it too;
+  alone from 209k to 186k instructions a sample), so unrelated edits move it
+  too. Likely through the allocator: with collections off, the room for each
+  step's events is searched for from the heap's first small hole on. Moving
+  the cue names out of the player's module took the coach's figure from 186k
+  to 205k; one 1-20 KB allocation before the loop brings either layout to
+  185-186k;
 - ESP32 duty: the same fuel counts are calibrated against a plain MicroPython
   loop (``x += i``), for which the ESP32 runs about 0.5 M iterations per second
   (shared/notes/science.md), giving a share of one core at 100 Hz, one

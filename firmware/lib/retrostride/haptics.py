@@ -1,14 +1,6 @@
-"""The haptic vocabulary and a non-blocking player: what the runner feels.
+"""A non-blocking player of the haptic vocabulary (``cues``): what the runner feels.
 
-Runners ask for cues they can tell apart by feel while running, so every
-pattern differs in *rhythm* (the sequence of short and long pulses), not only
-in length. Several are Morse letters, which makes them easy to learn:
-B(ackward) is dah-dit-dit-dit, F(orward) dit-dit-dah-dit, R(est) dit-dah-dit,
-and a fall is SOS.
-
-Notation: one character is one 50 ms slot; ``#`` full strength, ``+`` medium,
-``:`` weak, ``.`` off. ``"######..##"`` is a 300 ms pulse, a 100 ms gap, a
-100 ms pulse. Strings are parsed once at import into flat preallocated arrays
+The rhythm strings are parsed once at import into flat preallocated arrays
 (runs of equal level with their cumulative end times), so playing allocates
 nothing.
 
@@ -33,45 +25,13 @@ except ImportError:  # CPython: const() is a plain identity there
 
 from array import array
 
+from retrostride.cues import NAMES, PATTERNS
 from retrostride.ticks import ticks_add, ticks_diff
 
 SLOT_MS = const(50)
 GAP_MS = const(400)  # silence between two queued cues, so they do not run together
 _QUEUE = const(4)
 
-PRIO_FALL = const(4)
-PRIO_ALERT = const(3)
-PRIO_START = const(2)
-PRIO_COUNTDOWN = const(1)
-PRIO_OTHER = const(0)
-
-# name, rhythm, priority, max queue wait in ms, meaning
-PATTERNS = (
-    ("start_backward", "######..##..##..##", PRIO_START, 3000,
-     "a backward interval starts now (Morse B: dah-dit-dit-dit)"),
-    ("start_forward", "##..##..######..##", PRIO_START, 3000,
-     "a forward interval starts now (Morse F: dit-dit-dah-dit)"),
-    ("start_rest", "##..######..##", PRIO_START, 3000,
-     "rest starts now (Morse R: dit-dah-dit)"),
-    ("countdown", "##......##", PRIO_COUNTDOWN, 1500,
-     "the interval changes in a few seconds (tick ... tick)"),
-    ("wrong_direction", "##..##..##......##..##..##", PRIO_ALERT, 2000,
-     "you are not running the asked direction (two fast triples)"),
-    ("backward_limit", "########....########", PRIO_ALERT, 3000,
-     "continuous backward time reached the safety cap (two long)"),
-    ("fall", "##..##..##....######..######..######....##..##..##", PRIO_FALL, 10000,
-     "a fall or stumble was detected, plan paused (SOS)"),
-    ("session_end", "########..++++++++..::::::::", PRIO_OTHER, 10000,
-     "the session is over (three long, fading)"),
-    ("low_battery", "::....::....::....::", PRIO_OTHER, 10000,
-     "battery is low (four slow weak dits)"),
-    ("pause", "##....######", PRIO_OTHER, 3000,
-     "paused by the button (dit-dah)"),
-    ("resume", "######....##", PRIO_OTHER, 3000,
-     "resumed (dah-dit)"),
-)
-
-NAMES = tuple(p[0] for p in PATTERNS)
 _LEVELS = {"#": 255, "+": 170, ":": 100, ".": 0}
 
 

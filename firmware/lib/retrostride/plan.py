@@ -40,7 +40,7 @@ except ImportError:  # CPython: const() is a plain identity there
 import json
 
 from retrostride.events import KINDS
-from retrostride.haptics import NAMES as PATTERNS
+from retrostride.cues import NAMES as PATTERNS
 
 EXTENSIONS = ("caps", "cues", "progression", "backward_clock")
 CLOCKS = ("wall", "backward_steps")
