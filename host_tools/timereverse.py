@@ -163,7 +163,7 @@ def miscalibrated(
     an MPU-6050's zero-rate offset is up to 20 deg/s, 349 mrad/s)."""
     rng = random.Random(seed)
     bias = [round(rng.uniform(-bias_mm, bias_mm)) for _ in range(3)]
-    zero_rate = (
+    zero_rate = (  # drawn only when asked, so the accelerometer's draws stay as they were
         [round(rng.uniform(-gyro_bias_mrad, gyro_bias_mrad)) for _ in range(3)]
         if gyro_bias_mrad
         else [0, 0, 0]

@@ -74,7 +74,7 @@ def test_u_turns_are_not_called_backward(forward: dict[str, Any], backward: dict
     assert forward["turn_false_backward_rate"] <= 0.02
     # time-reversed, the U-turn is walked backward: only the gyroscope tells it is a
     # turn (0.97 without it). 0.043: the 2 of 46 left are trial 8-6's, whose labelled
-    # turn begins, time-reversed, ~0.6 s before the body starts to turn
+    # turn begins, time-reversed, ~1.5 s before the body starts to turn
     assert backward["turn_steps"] > 20
     assert backward["turn_false_backward_rate"] <= 0.05
 
