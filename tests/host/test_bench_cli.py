@@ -19,6 +19,8 @@ def test_bench_measures_a_simulated_run_with_the_coach(capsys: pytest.CaptureFix
     assert got["alloc_bytes_per_sample"] == 0
     assert 0 < got["heap_core_bytes"] < 64 * 1024
     assert got["wasm_instructions_per_sample"] > 10_000
+    layouts = got["wasm_instructions_per_sample_by_layout"]
+    assert len(layouts) == 3 and sorted(layouts)[1] == got["wasm_instructions_per_sample"]
     assert got["wasm_instructions_per_collection"] > got["wasm_instructions_per_sample"]
     assert 0 < got["esp32_duty_estimate"] < 0.05
     # the duty is the samples of one second plus the one collection a second the app runs
