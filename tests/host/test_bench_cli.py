@@ -28,6 +28,8 @@ def test_bench_measures_a_simulated_run_with_the_coach(capsys: pytest.CaptureFix
     assert abs(got["esp32_duty_estimate"] - per_second / 1e6) < 1e-3
     assert "WebAssembly instructions" in got["cost_unit"]
     assert got["app_heap_peak_bytes"] >= got["app_heap_live_bytes"] > 0
+    # measured with the heap locked while standing: any allocation there fails the run
+    assert isinstance(got["wasm_frame_spill_per_standing_sample"], int)
 
 
 @pytest.mark.parametrize(

@@ -113,22 +113,33 @@ class Coach:
     # -- driven by the session ---------------------------------------------------
 
     def tick(self, now):
-        """Per sample (or more often): the plan starts at the first tick."""
+        """Per sample (or more often): the plan starts at the first tick.
+
+        Kept to a frame of 11 words or less, so that MicroPython puts it on the
+        stack and not the heap at every call (``VM_MAX_STATE_ON_STACK``): the
+        rare work is in helpers.
+        """
         timer = self.timer
         if timer.state == IDLE:
             self._begin(now)
         timer.tick(now)
         if timer.state == RUNNING:
             if not self._countdown_done:
-                rem = timer.remaining_ms(now)
-                if 0 <= rem <= self.countdown_ms:
-                    self._countdown_done = True
-                    self._emit(events.buzz(self._t(now), "countdown"))
+                self._count_down(now)
             if self.cap.running and self.cap.due(now):  # a call saved per sample
-                self.limits += 1
-                t = self._t(now)
-                self._emit(events.warning(t, "backward_limit"))
-                self._emit(events.buzz(t, "backward_limit"))
+                self._cap_reached(now)
+
+    def _count_down(self, now):
+        rem = self.timer.remaining_ms(now)
+        if 0 <= rem <= self.countdown_ms:
+            self._countdown_done = True
+            self._emit(events.buzz(self._t(now), "countdown"))
+
+    def _cap_reached(self, now):
+        self.limits += 1
+        t = self._t(now)
+        self._emit(events.warning(t, "backward_limit"))
+        self._emit(events.buzz(t, "backward_limit"))
 
     def on_step(self, step):
         now = step.get("decided_ms", step["t_ms"])

@@ -89,9 +89,11 @@ class Timer:
     def tick(self, now):
         """Advance to ``now``; crosses as many block ends as have passed.
 
-        Runs every sample, so it calls no helpers: a timed backward block runs
-        on the backward_steps clock when that is on, any other timed block on
-        plan time (``active_ms`` written out for a running timer).
+        Runs every sample, so its frame is kept to 11 words or less, which
+        MicroPython puts on the stack (a larger one is taken from the heap at
+        every call, ``VM_MAX_STATE_ON_STACK``): a timed block runs on plan time
+        (``active_ms`` written out), a timed backward block on the
+        backward_steps clock when that is on (``_back_clock``).
         """
         while self.state == RUNNING:
             i = self.index
@@ -99,17 +101,24 @@ class Timer:
             if d == 0:
                 return  # step-counted: ends in on_step
             if self._backward_clock and self._back[i]:
-                if self._seen_back and ticks_diff(now, self._last_back) <= _BACK_HOLD_MS:
-                    self._credit += ticks_diff(now, self._credit_t)
-                self._credit_t = now
-                if self._credit < d:
+                if not self._back_clock(now, d):
                     return
-                self._enter(now, i + 1, self.active_ms(now))
             else:
-                end = self._block_start + d
-                if ticks_diff(now, self._start) - self._paused_ms < end:
+                d += self._block_start  # the block's end, in plan time
+                if ticks_diff(now, self._start) - self._paused_ms < d:
                     return
-                self._enter(now, i + 1, end)
+                self._enter(now, i + 1, d)
+
+    def _back_clock(self, now, d):
+        """Credit the backward_steps clock up to ``now``; True when the block's ``d``
+        ms are used up and the next block has begun."""
+        if self._seen_back and ticks_diff(now, self._last_back) <= _BACK_HOLD_MS:
+            self._credit += ticks_diff(now, self._credit_t)
+        self._credit_t = now
+        if self._credit < d:
+            return False
+        self._enter(now, self.index + 1, self.active_ms(now))
+        return True
 
     def on_step(self, now, direction):
         """A detected step (``direction`` a string) decided at ``now``."""
