@@ -1,6 +1,6 @@
 """Device-cost figures of the core, measured inside real MicroPython.
 
-Three measurements, each in the runtime that can make it:
+Four measurements, each in the runtime that can make it:
 
 - heap: inside the WebAssembly port under Node, ``gc.mem_alloc()`` is read
   around every single ``Session.sample`` call (with a heap large enough that no
@@ -22,7 +22,7 @@ Three measurements, each in the runtime that can make it:
 - frame spills: a function whose frame (arguments, locals and stack) exceeds 11
   words takes it from the heap at every call and frees it on return, so
   ``gc.mem_alloc()`` deltas never see it, but the allocator's search is paid, and
-  its length depends on the heap's layout (much of the spread above). Measured
+  its length depends on the heap's layout (likely much of the spread above). Measured
   as the fuel a standing-still sample costs above the same sample with the heap
   locked (``micropython.heap_lock()``: the frames go on the C stack); the locked
   run also proves that nothing else allocates while standing;
