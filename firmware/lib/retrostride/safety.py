@@ -62,60 +62,70 @@ class FallDetector:
         self._last_t = 0
         self._still_ms = 0
         self._tilt_ms = 0
+        self._a = array("i", (0, 0, 0))  # the sample, clamped
+        self._dt = 0  # ms since the sample before
 
     def feed(self, t, ax, ay, az):
+        """One sample (ints, mm/s^2): the impact time of a confirmed fall, else -1.
+
+        Called every sample, so its frame is kept within 11 words (MicroPython
+        takes a larger one from the heap at every call): the clamped sample goes
+        into ``_a`` for the helpers, and the work after an impact, which is rare,
+        is in ``_after``.
+        """
         if ax is None or ay is None or az is None:
             return -1
-        ax = _CLAMP if ax > _CLAMP else (-_CLAMP if ax < -_CLAMP else ax)
-        ay = _CLAMP if ay > _CLAMP else (-_CLAMP if ay < -_CLAMP else ay)
-        az = _CLAMP if az > _CLAMP else (-_CLAMP if az < -_CLAMP else az)
-        s = self._slow
-        m = self._mid
-        ss = self._slow_shift
-        ms = self._mid_shift
+        a = self._a
+        a[0] = _CLAMP if ax > _CLAMP else (-_CLAMP if ax < -_CLAMP else ax)
+        a[1] = _CLAMP if ay > _CLAMP else (-_CLAMP if ay < -_CLAMP else ay)
+        a[2] = _CLAMP if az > _CLAMP else (-_CLAMP if az < -_CLAMP else az)
         if self._n == 0:
-            s[0] = ax << ss
-            s[1] = ay << ss
-            s[2] = az << ss
-            m[0] = ax << ms
-            m[1] = ay << ms
-            m[2] = az << ms
+            _start(a, self._slow, self._slow_shift)
+            _start(a, self._mid, self._mid_shift)
             self._last_t = t
         self._n += 1
-        s[0] += ax - (s[0] >> ss)
-        s[1] += ay - (s[1] >> ss)
-        s[2] += az - (s[2] >> ss)
-        m[0] += ax - (m[0] >> ms)
-        m[1] += ay - (m[1] >> ms)
-        m[2] += az - (m[2] >> ms)
-        dt = ticks_diff(t, self._last_t)
+        _follow(a, self._slow, self._slow_shift)
+        _follow(a, self._mid, self._mid_shift)
+        self._dt = ticks_diff(t, self._last_t)
         self._last_t = t
         if self._quiet and ticks_diff(t, self._quiet_until) >= 0:
             self._quiet = False
         if self._phase == _WATCH:
-            x = ax >> 5
-            y = ay >> 5
-            z = az >> 5
-            if x * x + y * y + z * z > _IMPACT2 and not self._quiet:
-                self._phase = _AFTER
-                self._t_impact = t
-                r = self._ref
-                r[0] = s[0] >> ss
-                r[1] = s[1] >> ss
-                r[2] = s[2] >> ss
-                self._still_ms = 0
-                self._tilt_ms = 0
+            if _impact(a) and not self._quiet:
+                self._hit(t)
             return -1
+        return self._after(t)
+
+    def _hit(self, t):
+        """An impact: freeze the slow low-pass as the reference "down"."""
+        self._phase = _AFTER
+        self._t_impact = t
+        r = self._ref
+        s = self._slow
+        ss = self._slow_shift
+        r[0] = s[0] >> ss
+        r[1] = s[1] >> ss
+        r[2] = s[2] >> ss
+        self._still_ms = 0
+        self._tilt_ms = 0
+
+    def _after(self, t):
+        """Within the window after an impact: a fall once the body lies tilted, or
+        lies still and at least a little tilted."""
         since = ticks_diff(t, self._t_impact)
         if since > _WINDOW_MS:
             self._phase = _WATCH
             return -1
         if since < _SETTLE_MS:
             return -1
+        a = self._a
+        m = self._mid
+        ms = self._mid_shift
+        dt = self._dt
         mx = m[0] >> ms
         my = m[1] >> ms
         mz = m[2] >> ms
-        dev = abs(ax - mx) + abs(ay - my) + abs(az - mz)
+        dev = abs(a[0] - mx) + abs(a[1] - my) + abs(a[2] - mz)
         if dev < _STILL_DEV:
             self._still_ms += dt
         else:
@@ -152,6 +162,30 @@ class FallDetector:
         if dd * 100 < 82 * rr * ff:
             return 1
         return 0
+
+
+def _start(a, f, shift):
+    """A low-pass ``f`` (x 2**shift, so an integer step loses nothing) started at the
+    sample ``a``."""
+    f[0] = a[0] << shift
+    f[1] = a[1] << shift
+    f[2] = a[2] << shift
+
+
+def _follow(a, f, shift):
+    """One step of the low-pass ``f`` towards the sample ``a``."""
+    f[0] += a[0] - (f[0] >> shift)
+    f[1] += a[1] - (f[1] >> shift)
+    f[2] += a[2] - (f[2] >> shift)
+
+
+def _impact(a):
+    """Whether the sample ``a`` is over ~3.5 g (in units of 32 mm/s^2, so the squares
+    stay small ints)."""
+    x = a[0] >> 5
+    y = a[1] >> 5
+    z = a[2] >> 5
+    return x * x + y * y + z * z > _IMPACT2
 
 
 def _scale(v):
