@@ -108,6 +108,7 @@ class StepDetector:
             lp += 1
         self._lp = lp
         self._g = array("i", (0, 0, 0))  # gravity low-pass, x 2**lp
+        self._a = array("i", (0, 0, 0))  # the sample, clamped
         self.u = array("i", (0, 0, 1 << UNIT))  # unit vertical, x 2**UNIT
         self.g_mm = 9810
         # the vertical when the classifier last looked, and whether it has since
@@ -171,48 +172,51 @@ class StepDetector:
             self.turned_n = self.n
 
     def feed(self, t_ms, ax, ay, az):
-        """One accelerometer sample (ints). Returns nothing; steps go to on_step."""
-        ax = _CLAMP if ax > _CLAMP else (-_CLAMP if ax < -_CLAMP else ax)
-        ay = _CLAMP if ay > _CLAMP else (-_CLAMP if ay < -_CLAMP else ay)
-        az = _CLAMP if az > _CLAMP else (-_CLAMP if az < -_CLAMP else az)
-        g = self._g
+        """One accelerometer sample (ints). Returns nothing; steps go to on_step.
+
+        Called every sample, so it and its helpers keep their frames within 11
+        words (MicroPython takes a larger one from the heap at every call): the
+        clamped sample goes into ``_a`` for them.
+        """
+        a = self._a
+        a[0] = _CLAMP if ax > _CLAMP else (-_CLAMP if ax < -_CLAMP else ax)
+        a[1] = _CLAMP if ay > _CLAMP else (-_CLAMP if ay < -_CLAMP else ay)
+        a[2] = _CLAMP if az > _CLAMP else (-_CLAMP if az < -_CLAMP else az)
         n = self.n
         if n == 0:
-            g[0] = ax << self._lp
-            g[1] = ay << self._lp
-            g[2] = az << self._lp
+            _start(a, self._g, self._lp)
         else:
-            lp = self._lp
-            g[0] += ax - (g[0] >> lp)
-            g[1] += ay - (g[1] >> lp)
-            g[2] += az - (g[2] >> lp)
+            _follow(a, self._g, self._lp)
         if n % _NORM_EVERY == 0:  # often enough, and a fraction of the cost
             self._normalise()
             self._sink(t_ms)
             self._stand(n, t_ms)
-        u = self.u
-        along = (ax * u[0] + ay * u[1] + az * u[2]) >> UNIT
-        k = n % self._smooth
-        self._raw_sum += along - self.g_mm - self._raw[k]
-        self._raw[k] = along - self.g_mm
-        i = n & MASK
-        self.t[i] = t_ms
-        self.vert[i] = self._raw_sum // self._smooth
+        self._vertical(n, t_ms)
         if n & EVERY_MASK == 0:  # a sum over a step needs only some samples
-            lag = self._lag
-            ring = self._axes
-            j = 3 * (n & _AXES_MASK)
-            o = 3 * ((n - lag - lag) & _AXES_MASK)
-            vd = self.vert[(n - lag) & MASK] >> 6
-            lead = self.lead
-            lead[0] += vd * ((ax - ring[o]) >> 6)
-            lead[1] += vd * ((ay - ring[o + 1]) >> 6)
-            lead[2] += vd * ((az - ring[o + 2]) >> 6)
-            ring[j] = ax
-            ring[j + 1] = ay
-            ring[j + 2] = az
+            self._sum_lead(n)
         self.n = n + 1
         self._detect(n, t_ms)
+
+    def _vertical(self, n, t_ms):
+        """Sample ``n`` along the vertical, less gravity, smoothed into the ring
+        (its locals are reused: each name is one more word of frame)."""
+        a = self._a
+        u = self.u
+        v = ((a[0] * u[0] + a[1] * u[1] + a[2] * u[2]) >> UNIT) - self.g_mm
+        a = self._raw
+        u = n % self._smooth
+        v, a[u] = v - a[u], v
+        self._raw_sum += v
+        u = n & MASK
+        self.t[u] = t_ms
+        self.vert[u] = self._raw_sum // self._smooth
+
+    def _sum_lead(self, n):
+        """The lead's sums, and sample ``n`` kept for them (see ``lead``)."""
+        lag = self._lag
+        o = 3 * ((n - lag - lag) & _AXES_MASK)
+        _lead(self.lead, self.vert[(n - lag) & MASK] >> 6, self._a, self._axes, o)
+        _keep(self._a, self._axes, 3 * (n & _AXES_MASK))
 
     def _normalise(self):
         g = self._g
@@ -384,3 +388,34 @@ class StepDetector:
         toe first), so the classifier adds the fitted offset.
         """
         return self.t[peak_i & MASK]
+
+
+def _start(a, f, shift):
+    """A low-pass ``f`` (x 2**shift, so an integer step loses nothing) started at the
+    sample ``a``."""
+    f[0] = a[0] << shift
+    f[1] = a[1] << shift
+    f[2] = a[2] << shift
+
+
+def _follow(a, f, shift):
+    """One step of the low-pass ``f`` towards the sample ``a``."""
+    f[0] += a[0] - (f[0] >> shift)
+    f[1] += a[1] - (f[1] >> shift)
+    f[2] += a[2] - (f[2] >> shift)
+
+
+def _lead(lead, vd, a, ring, o):
+    """Add ``vd`` times each axis' change since the sample kept at ``o``."""
+    d = (a[0] - ring[o]) >> 6
+    lead[0] += vd * d
+    d = (a[1] - ring[o + 1]) >> 6
+    lead[1] += vd * d
+    d = (a[2] - ring[o + 2]) >> 6
+    lead[2] += vd * d
+
+
+def _keep(a, ring, j):
+    ring[j] = a[0]
+    ring[j + 1] = a[1]
+    ring[j + 2] = a[2]
