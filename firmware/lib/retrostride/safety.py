@@ -26,6 +26,7 @@ except ImportError:  # CPython: const() is a plain identity there
 
 from array import array
 
+from retrostride.lowpass import follow, start
 from retrostride.ticks import ticks_add, ticks_diff
 
 _CLAMP = const(160000)  # mm/s^2, a little over 16 g
@@ -80,12 +81,12 @@ class FallDetector:
         a[1] = _CLAMP if ay > _CLAMP else (-_CLAMP if ay < -_CLAMP else ay)
         a[2] = _CLAMP if az > _CLAMP else (-_CLAMP if az < -_CLAMP else az)
         if self._n == 0:
-            _start(a, self._slow, self._slow_shift)
-            _start(a, self._mid, self._mid_shift)
+            start(a, self._slow, self._slow_shift)
+            start(a, self._mid, self._mid_shift)
             self._last_t = t
         self._n += 1
-        _follow(a, self._slow, self._slow_shift)
-        _follow(a, self._mid, self._mid_shift)
+        follow(a, self._slow, self._slow_shift)
+        follow(a, self._mid, self._mid_shift)
         self._dt = ticks_diff(t, self._last_t)
         self._last_t = t
         if self._quiet and ticks_diff(t, self._quiet_until) >= 0:
@@ -162,21 +163,6 @@ class FallDetector:
         if dd * 100 < 82 * rr * ff:
             return 1
         return 0
-
-
-def _start(a, f, shift):
-    """A low-pass ``f`` (x 2**shift, so an integer step loses nothing) started at the
-    sample ``a``."""
-    f[0] = a[0] << shift
-    f[1] = a[1] << shift
-    f[2] = a[2] << shift
-
-
-def _follow(a, f, shift):
-    """One step of the low-pass ``f`` towards the sample ``a``."""
-    f[0] += a[0] - (f[0] >> shift)
-    f[1] += a[1] - (f[1] >> shift)
-    f[2] += a[2] - (f[2] >> shift)
 
 
 def _impact(a):

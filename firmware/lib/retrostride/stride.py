@@ -40,6 +40,7 @@ except ImportError:  # CPython: const() is a plain identity there
 from array import array
 
 from retrostride.isqrt import isqrt
+from retrostride.lowpass import follow, start
 
 RING = const(512)  # samples kept: 2.56 s at 200 Hz, more than one slow stride
 MASK = const(511)
@@ -184,9 +185,9 @@ class StepDetector:
         a[2] = _CLAMP if az > _CLAMP else (-_CLAMP if az < -_CLAMP else az)
         n = self.n
         if n == 0:
-            _start(a, self._g, self._lp)
+            start(a, self._g, self._lp)
         else:
-            _follow(a, self._g, self._lp)
+            follow(a, self._g, self._lp)
         if n % _NORM_EVERY == 0:  # often enough, and a fraction of the cost
             self._normalise()
             self._sink(t_ms)
@@ -390,21 +391,6 @@ class StepDetector:
         return self.t[peak_i & MASK]
 
 
-def _start(a, f, shift):
-    """A low-pass ``f`` (x 2**shift, so an integer step loses nothing) started at the
-    sample ``a``."""
-    f[0] = a[0] << shift
-    f[1] = a[1] << shift
-    f[2] = a[2] << shift
-
-
-def _follow(a, f, shift):
-    """One step of the low-pass ``f`` towards the sample ``a``."""
-    f[0] += a[0] - (f[0] >> shift)
-    f[1] += a[1] - (f[1] >> shift)
-    f[2] += a[2] - (f[2] >> shift)
-
-
 def _lead(lead, vd, a, ring, o):
     """Add ``vd`` times each axis' change since the sample kept at ``o``."""
     d = (a[0] - ring[o]) >> 6
@@ -416,6 +402,7 @@ def _lead(lead, vd, a, ring, o):
 
 
 def _keep(a, ring, j):
+    """Keep the sample ``a`` at ``j`` for the lead's later sums."""
     ring[j] = a[0]
     ring[j + 1] = a[1]
     ring[j + 2] = a[2]
