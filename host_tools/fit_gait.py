@@ -69,7 +69,7 @@ def run_core(trace: Trace, on_step: Callable[[Event, session.Session], None] | N
     s, every = session.for_trace(trace.rate_hz(), emit, has_gyro=trace.has_gyro)
     holder.append(s)
     for r in session.averaged(trace.rows, every):
-        s.sample(r[0], r[1], r[2], r[3], r[4], r[5], r[6])
+        s.feed_row(r)
     s.finish(trace.rows[-1][0] if trace.rows else 0)
     return out
 

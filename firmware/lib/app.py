@@ -4,7 +4,7 @@ It reads ``/board.json``, builds the drivers it names, loads ``/plan.json``
 (falling back to the safe default plan, with a ``warning`` in the log, when the
 file is missing or damaged) and runs asyncio tasks:
 
-- sensor pump: FIFO burst from the IMU -> ``Session.sample`` per sample;
+- sensor pump: FIFO burst from the IMU -> ``Session.feed`` per sample, in place;
 - event sink: every event the core emits -> logbook record; ``buzz`` -> player;
 - haptics: ``Player.tick`` -> motor level;
 - button: short = start / pause-resume, double = skip, long = stop;
@@ -46,7 +46,7 @@ _DEEP_SLEEP_AFTER_MS = const(600000)  # idle before deep sleep (button wakes)
 _LIGHT_SLEEP_MS = const(200)
 _POWER_MS = const(1000)
 _MAX_BURST = const(32)  # samples per FIFO read (the drivers' MAX_BATCH)
-_FIELDS = const(7)  # t_ms, ax, ay, az, gx, gy, gz per sample (drivers.imu.FIELDS)
+_FIELDS = const(7)  # t_ms, ax, ay, az, gx, gy, gz per sample (drivers.imu.FIELDS, session.FIELDS)
 
 
 def read_text(path):
@@ -287,7 +287,7 @@ class App:
             w["detail"] = self.plan_problem
             self._sink(w)
         self.coach = make_coach(self.plan, self._sink)
-        self.session = Session(self.rate_hz, self._sink, self.coach)
+        self.session = Session(self.rate_hz, self._sink, self.coach, has_gyro=self.has_gyro)
         while self.imu.read(self._buf, now_ms):
             pass  # samples from before the start are not the session's
         self.running = True
@@ -327,22 +327,17 @@ class App:
             self._first = False
             self._t0 = buf[0]
         tap = self.tap
-        gyro = self.has_gyro
         t0 = self._t0
         i = 0
         while i < n:
             j = _FIELDS * i
             t = ticks_diff(buf[j], t0)
+            buf[j] = t  # the session reads the sample where the driver put it
             self._k += 1
             self._last_t = t
             if tap is not None:
                 tap(t, buf[j + 1], buf[j + 2], buf[j + 3], buf[j + 4], buf[j + 5], buf[j + 6])
-            if gyro:
-                session.sample(
-                    t, buf[j + 1], buf[j + 2], buf[j + 3], buf[j + 4], buf[j + 5], buf[j + 6]
-                )
-            else:
-                session.sample(t, buf[j + 1], buf[j + 2], buf[j + 3], None, None, None)
+            session.feed(buf, j)
             i += 1
         return n
 

@@ -94,9 +94,9 @@ def standing(
 
 def decisions(samples: list[Sample] | list[Gyro], rate: int = RATE) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
-    s = Session(rate, out.append)
+    s = Session(rate, out.append, has_gyro=bool(samples) and samples[0][4] is not None)
     for smp in samples:
-        s.sample(*smp)
+        s.feed_row(smp)
     return [e for e in out if e["type"] == "step"]
 
 
@@ -395,7 +395,7 @@ def coached_calls(first: str) -> tuple[list[str], int]:
     out: list[dict[str, object]] = []
     session = Session(RATE, out.append, Coach(plan, out.append))
     for smp in fwd + rest + back:
-        session.sample(*smp)
+        session.feed_row(smp)
     calls = [str(e["direction"]) for e in out if e["type"] == "step" and e["t_ms"] > 42_000]  # type: ignore[operator]
     warnings = [e for e in out if e["type"] == "warning" and e["reason"] == "wrong_direction"]
     return calls, len(warnings)
@@ -464,7 +464,7 @@ def test_a_new_interval_of_the_plan_does_not_inherit_the_old_direction() -> None
     out: list[dict[str, object]] = []
     session = Session(RATE, out.append, Coach(plan, out.append))
     for smp in fwd + rest + back:
-        session.sample(*smp)
+        session.feed_row(smp)
     coached = [e["direction"] for e in out if e["type"] == "step" and e["t_ms"] > 14_500]  # type: ignore[operator]
     plain = [e["direction"] for e in decisions(fwd + rest + back) if e["t_ms"] > 14_500]  # type: ignore[operator]
     assert plain[:2] == ["forward"] * 2, plain

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from retrostride.isqrt import isqrt
-from retrostride.sensor_guard import SensorGuard
+from retrostride.sensor_guard import NONE, SensorGuard
 from retrostride.session import replay
 
 
@@ -23,7 +23,7 @@ def test_isqrt_of_non_positive_is_zero():
 def guard_events(samples, period=10):
     out = []
     guard = SensorGuard(out.append, period, 150_000)
-    usable = [guard.check(*s) for s in samples]
+    usable = [guard.check([NONE if v is None else v for v in s], 0) for s in samples]
     return usable, out
 
 

@@ -71,7 +71,7 @@ def test_any_stream_at_any_rate_is_taken_without_raising(
             k += 1
     s, every = session.for_trace(rate, events.append, has_gyro=gyro)
     for r in session.averaged(rows, every):
-        s.sample(*r)
+        s.feed_row(r)
     s.finish(t)
     assert {e["type"] for e in events} <= {"step", "fall", "warning"}
     decided = [int(e.get("decided_ms", e["t_ms"])) for e in events]  # type: ignore[call-overload]

@@ -18,7 +18,7 @@ def contacts(samples: list[tuple[int, int, int, int, None, None, None]]) -> list
     out: list[int] = []
     d = StepDetector(1000 // RATE, lambda t, i, j: out.append(t))
     for s in samples:
-        d.feed(*s[:4])
+        d.feed(s[0], s[1:4])
     return out
 
 
@@ -146,18 +146,18 @@ def test_the_upright_is_the_first_stillness_and_the_lean_is_summed_while_moving(
     moving, from 2 s after the wearer set off."""
     d = StepDetector(1000 // RATE, lambda t, i, j: None)
     for s in standing(3):
-        d.feed(*s[:4])
+        d.feed(s[0], s[1:4])
     assert d.has_still and list(d.u_still) == [0, 0, 1024]
     for s in shifted(standing(3, 20), 3000):  # bent over, still
-        d.feed(*s[:4])
+        d.feed(s[0], s[1:4])
     assert list(d.u_still) == [0, 0, 1024]
     for s in shifted(standing(3, 3), 6000):  # upright again, a little differently
-        d.feed(*s[:4])
+        d.feed(s[0], s[1:4])
     assert abs(d.u_still[0] - round(1024 * math.sin(math.radians(3)))) <= 2
     assert d.u_moving == 0
     moving = shifted(walk(6, 170, rot=rotation(0, math.radians(8), 0), amp=14000), 9000)
     for s in moving:
-        d.feed(*s[:4])
+        d.feed(s[0], s[1:4])
     n = d.u_moving
     assert n * 8 * 10 == pytest.approx(4000, abs=200)  # every 8th sample after the first 2 s
     lean = math.degrees(math.asin(d.u_sum[0] / n / 1024))

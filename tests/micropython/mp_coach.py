@@ -1,6 +1,7 @@
 """The coach inside MicroPython: plan times, nudges, summary, no allocation per tick."""
 
 import gc
+from array import array
 
 from retrostride import events
 from retrostride.coach import Coach
@@ -95,15 +96,18 @@ def test_session_with_coach_allocates_nothing_per_sample_in_steady_state():
     from retrostride.session import Session
 
     del _out[:]
-    s = Session(100, _out.append, Coach(PLAN, _out.append))
+    s = Session(100, _out.append, Coach(PLAN, _out.append), has_gyro=True)
+    smp = array("i", (0, 10, -20, 9810, 1, 2, 3))
     t = 0
     while t < 5000:
-        s.sample(t, 10, -20, 9810, 1, 2, 3)
+        smp[0] = t
+        s.feed(smp, 0)
         t += 10
     gc.collect()
     before = gc.mem_alloc()
     while t < 125000:  # standing still inside the warm-up: no step, no change
-        s.sample(t, 10, -20, 9810, 1, 2, 3)
+        smp[0] = t
+        s.feed(smp, 0)
         t += 10
     used = gc.mem_alloc() - before
     assert used == 0, used

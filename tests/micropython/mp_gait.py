@@ -4,7 +4,7 @@ import gc
 import math
 from array import array
 
-from retrostride.session import Session
+from retrostride.session import FIELDS, Session
 
 G = 9810
 
@@ -68,19 +68,28 @@ def joined(*parts):
     return buf
 
 
+_SAMPLE = array("i", bytes(4 * FIELDS))
+
+
 def feed(s, buf, k, gyro=None):
-    """Sample ``k`` of ``buf`` (and of ``gyro``, 3 ints a sample, when there is one) to ``s``."""
+    """Sample ``k`` of ``buf`` (and of ``gyro``, 3 ints a sample, when there is one) to
+    ``s``, through one preallocated sample as the app's pump does."""
+    smp = _SAMPLE
     j = 4 * k
-    if gyro is None:
-        s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], None, None, None)
-    else:
-        s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3],
-                 gyro[3 * k], gyro[3 * k + 1], gyro[3 * k + 2])  # fmt: skip
+    smp[0] = buf[j]
+    smp[1] = buf[j + 1]
+    smp[2] = buf[j + 2]
+    smp[3] = buf[j + 3]
+    if gyro is not None:
+        smp[4] = gyro[3 * k]
+        smp[5] = gyro[3 * k + 1]
+        smp[6] = gyro[3 * k + 2]
+    s.feed(smp, 0)
 
 
 def run(buf, gyro=None):
     out = []
-    s = Session(100, out.append)
+    s = Session(100, out.append, has_gyro=gyro is not None)
     for k in range(len(buf) // 4):
         feed(s, buf, k, gyro)
     return [e for e in out if e["type"] == "step"]
@@ -129,7 +138,7 @@ def allocation_per_sample(buf, gyro=None):
     """Bytes allocated by the samples that made no step, once a third of ``buf`` has warmed
     the session up (a bout under way, buffers in use); and how many samples, and steps."""
     n = len(buf) // 4
-    s = Session(100, lambda e: None)
+    s = Session(100, lambda e: None, has_gyro=gyro is not None)
     leaked = 0
     plain = 0
     for k in range(n):
@@ -283,8 +292,7 @@ def test_a_new_interval_of_the_plan_does_not_inherit_the_old_direction():
     out = []
     s = Session(100, out.append, Coach(plan, out.append))
     for k in range(len(buf) // 4):
-        j = 4 * k
-        s.sample(buf[j], buf[j + 1], buf[j + 2], buf[j + 3], None, None, None)
+        feed(s, buf, k)
     coached = [e["direction"] for e in out if e["type"] == "step" and e["t_ms"] > 14500]
     plain = [e["direction"] for e in run(buf) if e["t_ms"] > 14500]
     assert plain[:2] == ["forward", "forward"], plain
@@ -382,9 +390,9 @@ def test_the_upright_is_not_taken_from_a_bent_posture():
     s = Session(100, lambda e: None)
     d = s.detector
     for k in range(300):
-        s.sample(10 * k, 0, 0, G, None, None, None)
+        s.feed_row((10 * k, 0, 0, G, None, None, None))
     assert d.has_still and list(d.u_still) == [0, 0, 1024]
     bent = (int(G * math.sin(0.35)), int(G * math.cos(0.35)))  # 20 degrees
     for k in range(300, 600):
-        s.sample(10 * k, bent[0], 0, bent[1], None, None, None)
+        s.feed_row((10 * k, bent[0], 0, bent[1], None, None, None))
     assert list(d.u_still) == [0, 0, 1024]

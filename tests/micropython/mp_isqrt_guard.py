@@ -1,9 +1,10 @@
 """Integer square root and sensor guard inside MicroPython: same answers, no floats."""
 
 import gc
+from array import array
 
 from retrostride.isqrt import isqrt
-from retrostride.sensor_guard import SensorGuard
+from retrostride.sensor_guard import NONE, SensorGuard
 from retrostride.session import Session
 
 
@@ -27,13 +28,16 @@ def test_isqrt_allocates_nothing():
 def test_guard_reports_missing_once_and_checks_without_allocating():
     out = []
     guard = SensorGuard(out.append, 10, 150000)
-    assert guard.check(0, None, 0, 9810) is False
+    smp = array("i", (0, NONE, 0, 9810))
+    assert guard.check(smp, 0) is False
     assert len(out) == 1 and out[0]["detail"] == "missing"
+    smp[1] = 0
     gc.collect()
     before = gc.mem_alloc()
     t = 10
     while t < 2000:
-        guard.check(t, 0, 0, 9810)
+        smp[0] = t
+        guard.check(smp, 0)
         t += 10
     assert gc.mem_alloc() - before == 0
 
@@ -42,7 +46,7 @@ def test_session_reports_a_missing_gyro_reading_only_where_one_is_expected():
     for has_gyro, want in ((True, ["gyro_missing"]), (False, [])):
         out = []
         s = Session(100, out.append, has_gyro=has_gyro)
-        s.sample(0, 0, 0, 9810, 100, 0, 0)
-        s.sample(10, 0, 0, 9810, None, None, None)
-        s.sample(20, 0, 0, 9810, 100, None, 0)
+        s.feed_row((0, 0, 0, 9810, 100, 0, 0))
+        s.feed_row((10, 0, 0, 9810, None, None, None))
+        s.feed_row((20, 0, 0, 9810, 100, None, 0))
         assert [e["detail"] for e in out if e["type"] == "warning"] == want

@@ -64,6 +64,7 @@ from array import array
 from retrostride import gait_model
 from retrostride.isqrt import isqrt
 from retrostride.stride import MASK, RING, TURN_MRAD_S, UNIT
+from retrostride.vec3 import copy
 
 FORWARD = const(0)
 BACKWARD = const(1)
@@ -284,18 +285,13 @@ class GaitClassifier:
                 axis[k] = 0
             self._session[0] = self._session[1] = 0
             self._known[0] = self._known[1] = 0
-        ref = d.u_ref
-        ref[0] = d.u[0]
-        ref[1] = d.u[1]
-        ref[2] = d.u[2]
+        copy(d.u, d.u_ref)
         lead = d.lead
         prev = self._lead_prev
         x = prev[0] + lead[0]
         y = prev[1] + lead[1]
         z = prev[2] + lead[2]
-        prev[0] = lead[0]
-        prev[1] = lead[1]
-        prev[2] = lead[2]
+        copy(lead, prev)
         lead[0] = lead[1] = lead[2] = 0
         big = _biggest(x, y, z)
         if not use or big < _LEAD_FLOOR:

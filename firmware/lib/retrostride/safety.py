@@ -29,7 +29,6 @@ from array import array
 from retrostride.lowpass import follow, start
 from retrostride.ticks import ticks_add, ticks_diff
 
-_CLAMP = const(160000)  # mm/s^2, a little over 16 g
 _IMPACT2 = const(1151329)  # (3.5 g = 34335 mm/s^2 = 1073 units of 32 mm/s^2) squared
 _SETTLE_MS = const(400)  # ignore the tumble itself
 _WINDOW_MS = const(3000)  # the after-state must show within this
@@ -47,7 +46,7 @@ _AFTER = const(1)
 
 
 class FallDetector:
-    """``feed(t, ax, ay, az)`` returns the impact time of a confirmed fall, else -1."""
+    """``feed(t, a)`` returns the impact time of a confirmed fall, else -1."""
 
     def __init__(self, period_ms):
         self._slow_shift = 7 if period_ms <= 14 else 6  # ~1.3 s
@@ -63,23 +62,19 @@ class FallDetector:
         self._last_t = 0
         self._still_ms = 0
         self._tilt_ms = 0
-        self._a = array("i", (0, 0, 0))  # the sample, clamped
+        self._a = (0, 0, 0)  # the sample being fed (``feed``)
         self._dt = 0  # ms since the sample before
 
-    def feed(self, t, ax, ay, az):
-        """One sample (ints, mm/s^2): the impact time of a confirmed fall, else -1.
+    def feed(self, t, a):
+        """One sample: ``a``, 3 ints in mm/s^2 within +-16 g (``stride.CLAMP_MM``: the
+        session clamps them). The impact time of a confirmed fall, else -1.
 
         Called every sample, so its frame is kept within 11 words (MicroPython
-        takes a larger one from the heap at every call): the clamped sample goes
-        into ``_a`` for the helpers, and the work after an impact, which is rare,
-        is in ``_after``.
+        takes a larger one from the heap at every call): the helpers read the
+        sample from ``_a``, and the work after an impact, which is rare, is in
+        ``_after``.
         """
-        if ax is None or ay is None or az is None:
-            return -1
-        a = self._a
-        a[0] = _CLAMP if ax > _CLAMP else (-_CLAMP if ax < -_CLAMP else ax)
-        a[1] = _CLAMP if ay > _CLAMP else (-_CLAMP if ay < -_CLAMP else ay)
-        a[2] = _CLAMP if az > _CLAMP else (-_CLAMP if az < -_CLAMP else az)
+        self._a = a
         if self._n == 0:
             start(a, self._slow, self._slow_shift)
             start(a, self._mid, self._mid_shift)

@@ -14,6 +14,7 @@ except ImportError:  # CPython: const() is a plain identity there
 
 from retrostride import events
 
+NONE = const(-0x40000000)  # a missing reading (the smallest small int: no sensor reads it)
 _QUIET_MS = const(10000)
 _MISSING = const(0)
 _GAP = const(1)
@@ -33,17 +34,23 @@ class SensorGuard:
         self._count = [0, 0, 0, 0]
         self._next_ms = [0, 0, 0, 0]
 
-    def check(self, t_ms, ax, ay, az):
-        """Count and report problems with one sample; False if it must be skipped."""
-        if self._last_t >= 0 and t_ms - self._last_t > self._gap_ms:
-            self._note(_GAP, t_ms)
-        self._last_t = t_ms
-        if ax is None or ay is None or az is None:
-            self._note(_MISSING, t_ms)
-            return False
+    def check(self, buf, j):
+        """Count and report problems with the sample at ``buf[j]`` (time, then
+        acceleration: ``retrostride.session.FIELDS``); False if it must be skipped."""
+        t = buf[j]
+        if self._last_t >= 0 and t - self._last_t > self._gap_ms:
+            self._note(_GAP, t)
+        self._last_t = t
         sat = self._sat
-        if ax >= sat or ax <= -sat or ay >= sat or ay <= -sat or az >= sat or az <= -sat:
-            self._note(_SATURATED, t_ms)
+        if -sat < buf[j + 1] < sat and -sat < buf[j + 2] < sat and -sat < buf[j + 3] < sat:
+            return True
+        return self._odd(buf, j, t)  # missing (NONE is far below -sat) or saturated
+
+    def _odd(self, buf, j, t):
+        if buf[j + 1] == NONE or buf[j + 2] == NONE or buf[j + 3] == NONE:
+            self._note(_MISSING, t)
+            return False
+        self._note(_SATURATED, t)
         return True
 
     def gyro_missing(self, t_ms):

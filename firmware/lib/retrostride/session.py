@@ -2,8 +2,9 @@
 
 A :class:`Session` owns the sensor guard, the step detector and the gait
 classifier, and (with a plan) a coach. The app feeds it IMU samples with their
-session time; ``replay`` feeds it the rows of a trace. Both therefore produce
-the same events from the same samples, on CPython and on MicroPython.
+session time where the driver put them (``feed``); ``replay`` feeds it the rows
+of a trace (``feed_row``, through ``feed``). Both therefore produce the same
+events from the same samples, on CPython and on MicroPython.
 """
 
 try:
@@ -14,12 +15,17 @@ except ImportError:  # CPython: const() is a plain identity there
         return __expr
 
 
+from array import array
+
 from retrostride import events
 from retrostride.gait import GaitClassifier
 from retrostride.safety import FallDetector
-from retrostride.sensor_guard import SensorGuard
-from retrostride.stride import EVERY_MASK, MASK, StepDetector
+from retrostride.sensor_guard import NONE, SensorGuard
+from retrostride.stride import CLAMP_MM, EVERY_MASK, MASK, StepDetector
 
+# A sample, as the device's IMU drivers lay it out: session time (ms), acceleration
+# (mm/s^2) and angular rate (mrad/s) on three axes, ``NONE`` for a missing reading
+FIELDS = const(7)
 _SATURATION_MM = const(155000)  # just under a +-16 g range
 # the detector keeps 512 samples and needs a peak 1.65 s old (a bout's first step
 # waiting up to 1.5 s for a second): a faster trace is averaged down to this
@@ -31,16 +37,20 @@ class Session:
 
     ``emit(event)`` receives every event in time order of decision. Falls are
     detected here, with or without a plan; a coach gets a tick per sample,
-    each step and each fall (it pauses the plan).
+    each step and each fall (it pauses the plan). ``has_gyro``: samples carry a
+    gyroscope reading (it tells the classifier when the runner turns; a missing
+    one is reported as a sensor warning); without it the gyro fields are not read.
     """
 
     def __init__(self, rate_hz, emit, coach=None, saturation_mm_s2=_SATURATION_MM, has_gyro=False):
         period = (1000 + rate_hz // 2) // rate_hz
         self._emit = emit
-        self._has_gyro = has_gyro  # every sample should carry a gyro reading
+        self._has_gyro = has_gyro
         self._coach = coach
         self.now_ms = 0
         self.steps = 0
+        self._a = array("i", (0, 0, 0))  # the sample's acceleration, clamped
+        self._row = [0] * FIELDS  # ``feed_row``'s sample
         self.guard = SensorGuard(emit, period, saturation_mm_s2)
         self.detector = StepDetector(period, self._on_step)
         self.classifier = GaitClassifier(self.detector)
@@ -50,27 +60,51 @@ class Session:
             # carrying the old direction over the pause of turning round
             coach.on_interval = self.classifier.new_interval
 
-    def sample(self, t_ms, ax, ay, az, gx, gy, gz):
-        """One IMU sample at session time ``t_ms`` (ints; the gyro, None when absent,
-        only tells the classifier when the runner turns). With ``has_gyro`` a
-        missing gyro reading is reported as a sensor warning."""
-        self.now_ms = t_ms
-        coach = self._coach
-        if self.guard.check(t_ms, ax, ay, az):
-            d = self.detector
-            d.feed(t_ms, ax, ay, az)
-            if gx is None or gy is None or gz is None:
-                if self._has_gyro:
-                    self.guard.gyro_missing(t_ms)
-            elif d.n & EVERY_MASK == 0:  # a turn rate changes slowly: every 4th sample is plenty
-                d.turn(gx, gy, gz)
-            t_fall = self.falls.feed(t_ms, ax, ay, az)
-            if t_fall >= 0:
-                self._emit(events.fall_at(t_fall, t_ms))
-                if coach is not None:
-                    coach.on_fall(t_ms)
-        if coach is not None:
-            coach.tick(t_ms)
+    def feed(self, buf, j):
+        """The sample at ``buf[j:j + FIELDS]`` (ints, ``NONE`` where missing), the
+        IMU driver's own buffer on the device.
+
+        Called every sample, so its frame is kept within 11 words (MicroPython
+        takes a larger one from the heap at every call): the sample stays in
+        ``buf``, its clamped acceleration goes to both detectors in one array, a
+        fall is handled in a helper, and locals are reused (each name is a word).
+        """
+        t = buf[j]
+        self.now_ms = t
+        if self.guard.check(buf, j):
+            a = self._a  # clamped: the detectors' products stay small ints
+            v = buf[j + 1]
+            a[0] = CLAMP_MM if v > CLAMP_MM else (-CLAMP_MM if v < -CLAMP_MM else v)
+            v = buf[j + 2]
+            a[1] = CLAMP_MM if v > CLAMP_MM else (-CLAMP_MM if v < -CLAMP_MM else v)
+            v = buf[j + 3]
+            a[2] = CLAMP_MM if v > CLAMP_MM else (-CLAMP_MM if v < -CLAMP_MM else v)
+            self.detector.feed(t, a)
+            if self._has_gyro:
+                if buf[j + 4] == NONE or buf[j + 5] == NONE or buf[j + 6] == NONE:
+                    self.guard.gyro_missing(t)
+                elif self.detector.n & EVERY_MASK == 0:  # a turn rate changes slowly
+                    self.detector.turn(buf, j + 4)
+            a = self.falls.feed(t, a)
+            if a >= 0:
+                self._fell(a, t)
+        a = self._coach
+        if a is not None:
+            a.tick(t)
+
+    def feed_row(self, row):
+        """A trace row (time, then six readings, None where missing): ``feed`` for
+        replay and the host's tools, which hold samples as tuples."""
+        b = self._row
+        for i in range(FIELDS):
+            v = row[i]
+            b[i] = NONE if v is None else v
+        self.feed(b, 0)
+
+    def _fell(self, t_fall, t_ms):
+        self._emit(events.fall_at(t_fall, t_ms))
+        if self._coach is not None:
+            self._coach.on_fall(t_ms)
 
     def _on_step(self, t_contact, i_peak, i_prev):
         d = self.detector
@@ -132,7 +166,7 @@ def replay(lines, name, emit, coach=None, plan_obj=None):
     t = 0
     for row in averaged(_chained(held, rows), every):
         t = row[0]
-        session.sample(t, row[1], row[2], row[3], row[4], row[5], row[6])
+        session.feed_row(row)
     session.finish(t)
     return session
 

@@ -41,11 +41,12 @@ from array import array
 
 from retrostride.isqrt import isqrt
 from retrostride.lowpass import follow, start
+from retrostride.vec3 import copy, dot
 
 RING = const(512)  # samples kept: 2.56 s at 200 Hz, more than one slow stride
 MASK = const(511)
 UNIT = const(10)  # unit gravity vector scaled by 2**UNIT
-_CLAMP = const(156000)  # +-16 g: keeps every product a small int
+CLAMP_MM = const(156000)  # +-16 g: keeps every product a small int (the session clamps)
 _GYRO_CLAMP = const(35000)  # mrad/s, 2000 degrees/s: the largest IMU range
 _LP_MS = const(640)  # gravity low-pass time constant (rounded to a power of two samples)
 _NORM_EVERY = const(8)  # re-normalise gravity (and check for quiet) every 8 samples
@@ -109,7 +110,7 @@ class StepDetector:
             lp += 1
         self._lp = lp
         self._g = array("i", (0, 0, 0))  # gravity low-pass, x 2**lp
-        self._a = array("i", (0, 0, 0))  # the sample, clamped
+        self._a = (0, 0, 0)  # the sample being fed (``feed``)
         self.u = array("i", (0, 0, 1 << UNIT))  # unit vertical, x 2**UNIT
         self.g_mm = 9810
         # the vertical when the classifier last looked, and whether it has since
@@ -159,30 +160,26 @@ class StepDetector:
         n = ms // (_NORM_EVERY * period)
         return n if n > 0 else 1
 
-    def turn(self, gx, gy, gz):
-        """A gyroscope sample (ints, mrad/s), every 4th: its rate about the vertical
-        goes into ``yaw``."""
-        gx = _GYRO_CLAMP if gx > _GYRO_CLAMP else (-_GYRO_CLAMP if gx < -_GYRO_CLAMP else gx)
-        gy = _GYRO_CLAMP if gy > _GYRO_CLAMP else (-_GYRO_CLAMP if gy < -_GYRO_CLAMP else gy)
-        gz = _GYRO_CLAMP if gz > _GYRO_CLAMP else (-_GYRO_CLAMP if gz < -_GYRO_CLAMP else gz)
+    def turn(self, g, j):
+        """A gyroscope sample at ``g[j:j + 3]`` (ints, mrad/s), every 4th: its rate
+        about the vertical goes into ``yaw``."""
         u = self.u
-        yaw = self.yaw + ((gx * u[0] + gy * u[1] + gz * u[2]) >> UNIT) - (self.yaw >> self.yaw_lp)
+        yaw = _rate(g[j], u[0]) + _rate(g[j + 1], u[1]) + _rate(g[j + 2], u[2])
+        yaw = self.yaw + (yaw >> UNIT) - (self.yaw >> self.yaw_lp)
         self.yaw = yaw
         yaw >>= self.yaw_lp
         if yaw >= TURN_MRAD_S or -yaw >= TURN_MRAD_S:
             self.turned_n = self.n
 
-    def feed(self, t_ms, ax, ay, az):
-        """One accelerometer sample (ints). Returns nothing; steps go to on_step.
+    def feed(self, t_ms, a):
+        """One accelerometer sample: ``a``, 3 ints within +-``CLAMP_MM``. Returns
+        nothing; steps go to on_step.
 
         Called every sample, so it and its helpers keep their frames within 11
         words (MicroPython takes a larger one from the heap at every call): the
-        clamped sample goes into ``_a`` for them.
+        helpers read the sample from ``_a``.
         """
-        a = self._a
-        a[0] = _CLAMP if ax > _CLAMP else (-_CLAMP if ax < -_CLAMP else ax)
-        a[1] = _CLAMP if ay > _CLAMP else (-_CLAMP if ay < -_CLAMP else ay)
-        a[2] = _CLAMP if az > _CLAMP else (-_CLAMP if az < -_CLAMP else az)
+        self._a = a
         n = self.n
         if n == 0:
             start(a, self._g, self._lp)
@@ -220,25 +217,18 @@ class StepDetector:
         _keep(self._a, self._axes, 3 * (n & _AXES_MASK))
 
     def _normalise(self):
+        """The unit vertical ``u`` and ``g_mm`` from the gravity low-pass, and
+        ``tilted`` once it moved far from ``u_ref``."""
         g = self._g
         lp = self._lp + 3
-        x = g[0] >> lp
-        y = g[1] >> lp
-        z = g[2] >> lp
-        norm = isqrt(x * x + y * y + z * z)
+        norm = _norm(g, lp)
         if norm < 200:  # under ~0.16 g: free fall or no data; keep the old vertical
             return
-        u = self.u
-        u[0] = (x << UNIT) // norm
-        u[1] = (y << UNIT) // norm
-        u[2] = (z << UNIT) // norm
+        _unit(g, lp, norm, self.u)
         self.g_mm = norm << 3
-        r = self.u_ref
         if self.n == 0:  # the first vertical is where the clip is, not a move
-            r[0] = u[0]
-            r[1] = u[1]
-            r[2] = u[2]
-        if (u[0] * r[0] + u[1] * r[1] + u[2] * r[2]) >> UNIT < _TILTED_COS:
+            copy(self.u, self.u_ref)
+        if dot(self.u, self.u_ref, UNIT) < _TILTED_COS:
             self.tilted = True
 
     def _stand(self, n, t_ms):
@@ -247,26 +237,25 @@ class StepDetector:
         the classifier reads the wearer's lean from the two."""
         v = self.vert[(n - 1) & MASK]
         self._still = self._still + 1 if -_STILL_MM < v < _STILL_MM else 0
-        u = self.u
         if self._still >= self._still_checks:
-            # the upright is the posture at the end of the first stillness (or
-            # the first since the clip was moved); one far from it later (bent
-            # over, sitting) is not an upright to read a lean against
-            a = self._upright
-            if not self.has_still:
-                self._anchored = False
-            if not self._anchored:
-                a[0] = u[0]
-                a[1] = u[1]
-                a[2] = u[2]
-            if (u[0] * a[0] + u[1] * a[1] + u[2] * a[2]) >> UNIT >= _SAME_POSTURE_COS:
-                s = self.u_still
-                s[0] = u[0]
-                s[1] = u[1]
-                s[2] = u[2]
-                self.has_still = True
-            self._moved_t = -1
-            return
+            self._standing()
+        else:
+            self._moving(t_ms)
+
+    def _standing(self):
+        # the upright is the posture at the end of the first stillness (or the
+        # first since the clip was moved); one far from it later (bent over,
+        # sitting) is not an upright to read a lean against
+        if not self.has_still:
+            self._anchored = False
+        if not self._anchored:
+            copy(self.u, self._upright)
+        if dot(self.u, self._upright, UNIT) >= _SAME_POSTURE_COS:
+            copy(self.u, self.u_still)
+            self.has_still = True
+        self._moved_t = -1
+
+    def _moving(self, t_ms):
         s = self.u_sum
         if self._moved_t < 0:
             self._anchored = self.has_still
@@ -274,6 +263,7 @@ class StepDetector:
             s[0] = s[1] = s[2] = 0
             self.u_moving = 0
         elif t_ms - self._moved_t > _SETTLE_MS:
+            u = self.u
             s[0] += u[0]
             s[1] += u[1]
             s[2] += u[2]
@@ -406,3 +396,23 @@ def _keep(a, ring, j):
     ring[j] = a[0]
     ring[j + 1] = a[1]
     ring[j + 2] = a[2]
+
+
+def _norm(g, lp):
+    """The length of the gravity low-pass ``g`` (held x 2**lp)."""
+    x = g[0] >> lp
+    y = g[1] >> lp
+    z = g[2] >> lp
+    return isqrt(x * x + y * y + z * z)
+
+
+def _unit(g, lp, norm, u):
+    """``g`` (held x 2**lp, of length ``norm``) as a unit vector x 2**UNIT into ``u``."""
+    u[0] = ((g[0] >> lp) << UNIT) // norm
+    u[1] = ((g[1] >> lp) << UNIT) // norm
+    u[2] = ((g[2] >> lp) << UNIT) // norm
+
+
+def _rate(w, u):
+    """A gyroscope reading, clamped, times a component of the vertical."""
+    return (_GYRO_CLAMP if w > _GYRO_CLAMP else (-_GYRO_CLAMP if w < -_GYRO_CLAMP else w)) * u
