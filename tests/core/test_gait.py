@@ -279,6 +279,40 @@ def test_the_pelvis_swinging_about_the_vertical_every_stride_is_not_turning() ->
     assert all(e["direction"] == "backward" for e in calls[3:]), [e["direction"] for e in calls]
 
 
+def test_an_untrimmed_gyroscope_is_trimmed_while_standing_still() -> None:
+    """An MPU-6050's gyroscope may read 20 deg/s (0.35 rad/s) with the body still. About
+    the vertical, that and the pelvis' swing make a straight walk look like turning
+    (every step unknown); standing still 3 s first teaches the detector the offset."""
+    stride_s = 2 * 60 / 110
+
+    def swing(t: float) -> float:
+        return 0.34 + (1.2 * math.sin(2 * math.pi * t / stride_s) if t >= 3 else 0.0)
+
+    rot = rotation(0.5, -1.1, 2.2)
+    still = [
+        (t, *(round(rot[i][2] * G) for i in range(3)), None, None, None) for t, *_ in standing(3)
+    ]
+    samples = still + shifted(walk(12, 110, backward=True, rot=rot), 3_000)
+    calls = decisions(with_gyro(samples, swing, rot))
+    assert len(calls) >= 18
+    assert all(e["direction"] == "backward" for e in calls[3:]), [e["direction"] for e in calls]
+
+
+def test_a_turn_on_the_spot_is_not_taken_for_the_gyroscopes_offset() -> None:
+    """Standing still by the accelerometer while turning round slowly (IPOL's walkers do,
+    at the end of a trial): the rate is uneven, so it is not learnt as an offset; the
+    steady rate once the turn is over is."""
+    session = Session(RATE, lambda e: None, has_gyro=True)
+    turn = u_turn(1.5, 3.0)
+    seen = []
+    for t, ax, ay, az, gx, gy, gz in with_gyro(standing(10), lambda t: 0.1 + turn(t)):
+        session.feed_row((t, ax, ay, az, gx, gy, gz))
+        d = session.detector
+        seen.append(d.yaw_still >> d.yaw_lp)
+    assert max(seen[: 6 * RATE]) == 0 and min(seen) == 0, max(seen)
+    assert abs(seen[-1] - 100) <= 5, seen[-1]
+
+
 def symmetric_shape(phase: float) -> float:
     """A step whose vertical signal is the same played either way: no time asymmetry."""
     return 0.5 * (stride_shape(phase) + stride_shape(-phase))

@@ -89,9 +89,9 @@ def test_every_step_decided_within_two_steps(
 
 _RATE_GAP = pytest.mark.xfail(
     strict=True,
-    reason="time-reversed held-out trials at 50 / 200 Hz: direction 0.89 / 0.92 against 0.94 "
-    "at 100 Hz; the learnt walking template depends more on the rate than the mean forward "
-    "stride it replaced (0.92 / 0.88 / 0.88 at 50 / 100 / 200 Hz)",
+    reason="time-reversed held-out trials at 50 Hz: direction 0.89 against 0.94 at 100 Hz "
+    "(200 Hz: 0.926); the learnt walking template depends more on the rate than the mean "
+    "forward stride it replaced (0.92 / 0.88 / 0.88 at 50 / 100 / 200 Hz)",
 )
 
 
@@ -109,8 +109,10 @@ def test_steps_are_found_at_other_sample_rates(
     assert f["step_recall"] >= (backward if rev else forward)["step_recall"] - 0.05, f
 
 
-@pytest.mark.parametrize("rate_hz", [50, 200])
-@pytest.mark.parametrize("rev", [False, pytest.param(True, marks=_RATE_GAP)])
+@pytest.mark.parametrize(
+    ("rev", "rate_hz"),
+    [(False, 50), (False, 200), pytest.param(True, 50, marks=_RATE_GAP), (True, 200)],
+)
 def test_direction_holds_at_other_sample_rates(
     rate_hz: int, rev: bool, forward: dict[str, Any], backward: dict[str, Any]
 ) -> None:
@@ -162,13 +164,15 @@ def test_real_walking_through_an_untrimmed_imu(
     to 50-80 mg off, which tilts the gravity the core finds by a few degrees, and each
     gyroscope axis up to 20 deg/s, which the turn rate about the vertical takes in.
     Offsets up to 0.5 m/s^2 and 349 mrad/s a axis (drawn per trial) and 0.1 m/s^2 of
-    noise cost 0.6 / 1.2 points of direction (forward / reversed), under 2 points of
-    recall, and no U-turn step."""
-    for rev, base in ((False, forward), (True, backward)):
+    noise cost under 2 points of recall and no U-turn step. Direction: 0.1 points
+    forward, where the gyroscope's offset is learnt standing still before the walk
+    (0.5 points before it was), 1.2 points reversed, where the trial starts with the
+    walker turning round on the spot and the offset is learnt only at its end."""
+    for rev, base, loss in ((False, forward, 0.003), (True, backward, 0.015)):
         want = "backward" if rev else "forward"
         f = _figures(rev, bias_mm=500, gyro_bias_mrad=349)
         assert f["step_recall"] >= base["step_recall"] - 0.02, f
-        assert f["direction_recall"][want] >= base["direction_recall"][want] - 0.015, f
+        assert f["direction_recall"][want] >= base["direction_recall"][want] - loss, f
         assert f["turn_false_backward_rate"] <= base["turn_false_backward_rate"] + 0.02, f
 
 

@@ -191,6 +191,19 @@ def test_the_first_step_out_of_a_u_turn_on_the_spot_has_no_direction():
     assert all(d == "backward" for d in out_of_it[1:]), out_of_it
 
 
+def test_an_untrimmed_gyroscope_is_trimmed_while_standing_still():
+    """As tests/core/test_gait.py: a 0.34 rad/s offset about the vertical, 3 s standing,
+    then walking backward with the pelvis swinging."""
+    stride_s = 2 * 60 / 110
+    buf = joined(300, walk(12, 110, True, UPRIGHT))
+
+    def swing(t):
+        return 0.34 + (1.2 * math.sin(2 * math.pi * t / stride_s) if t >= 3 else 0.0)
+
+    calls = [e["direction"] for e in run(buf, gyro_about_up(UPRIGHT, len(buf) // 4, swing))]
+    assert len(calls) >= 18 and all(d == "backward" for d in calls[3:]), calls
+
+
 def test_without_a_gyroscope_a_run_turning_into_a_walk_starts_afresh():
     """As tests/core/test_gait.py: running backward, then at once walking forward."""
     buf = joined(walk(8, 170, True, ON_THE_SIDE, amp=16000), walk(6, 110, False, ON_THE_SIDE))

@@ -63,7 +63,7 @@ from array import array
 
 from retrostride import gait_model
 from retrostride.isqrt import isqrt
-from retrostride.stride import MASK, RING, TURN_MRAD_S, UNIT
+from retrostride.stride import MASK, RING, UNIT
 from retrostride.vec3 import copy
 
 FORWARD = const(0)
@@ -376,10 +376,7 @@ class GaitClassifier:
         down: it is turning if the turn lasted past its peak.
         """
         d = self._d
-        yaw = d.yaw >> d.yaw_lp
-        if yaw >= TURN_MRAD_S or -yaw >= TURN_MRAD_S:
-            return True
-        return opening and d.turned_n > i_peak
+        return d.hard_turn() or (opening and d.turned_n > i_peak)
 
     def classify(self, i_peak, i_prev, cadence):
         d = self._d

@@ -22,7 +22,8 @@ same ring buffers, and with ``lead``: each axis's odd cross-correlation with
 the vertical signal, summed since the last step. Only the accelerometer is
 used to find steps, so boards without a gyroscope behave the same; a gyroscope,
 where there is one, only adds ``yaw`` (the turn rate about the vertical,
-smoothed over about a stride), from which the classifier tells a U-turn. The
+smoothed over about a stride, less the gyroscope's offset seen standing still),
+from which the classifier tells a U-turn. The
 detector also keeps the vertical of the last time the wearer stood still and
 the vertical averaged while moving since: the classifier reads the wearer's
 forward lean from the two.
@@ -80,10 +81,14 @@ _AXES_MASK = const(63)
 # was kept)
 EVERY_MASK = const(3)
 # mrad/s about the vertical, smoothed over ~0.6 s: turning, not running a line.
-# Steps marked turning by it (gait.GaitClassifier.turning): IPOL U-turn steps 79 %
+# Steps marked turning by it (gait.GaitClassifier.turning): IPOL U-turn steps 77 %
 # (92 % time-reversed), walking 3.6 % (3.2 %), next to the turns; simulated
 # running 0.3 %, its U-turns 100 % (a running track's bend is ~80)
 TURN_MRAD_S = const(500)
+# the most of the turn rate standing still that is taken for the gyroscope's offset
+# (an MPU-6050's zero-rate offset may be 20 deg/s); more is someone turning slowly
+_YAW_OFFSET_MAX = const(350)
+_YAW_STEADY = const(25)  # mrad/s: the turn rate standing still is steady within this
 
 
 class StepDetector:
@@ -151,6 +156,11 @@ class StepDetector:
         # 4th sample (``turn``, EVERY_MASK), x 2**yaw_lp
         self.yaw_lp = lp - 2 if lp > 2 else 0
         self.yaw = 0
+        # ``yaw`` when the wearer last stood still: an untrimmed gyroscope's offset
+        # about the vertical (up to ``_YAW_OFFSET_MAX``), taken off the turn rate
+        self.yaw_still = 0
+        self._yaw_ref = 0  # ... learnt once the rate held near this
+        self._steady = 0  # ... for this many checks in a row (``_learn_offset``)
         self.turned_n = -1  # ``n`` when ``yaw`` was last a hard turn
 
     def checks(self, ms):
@@ -167,9 +177,14 @@ class StepDetector:
         yaw = _rate(g[j], u[0]) + _rate(g[j + 1], u[1]) + _rate(g[j + 2], u[2])
         yaw = self.yaw + (yaw >> UNIT) - (self.yaw >> self.yaw_lp)
         self.yaw = yaw
-        yaw >>= self.yaw_lp
-        if yaw >= TURN_MRAD_S or -yaw >= TURN_MRAD_S:
+        if self.hard_turn():
             self.turned_n = self.n
+
+    def hard_turn(self):
+        """Whether the smoothed turn rate, less the offset seen standing still, is a
+        hard turn."""
+        yaw = (self.yaw - self.yaw_still) >> self.yaw_lp
+        return yaw >= TURN_MRAD_S or -yaw >= TURN_MRAD_S
 
     def feed(self, t_ms, a):
         """One accelerometer sample: ``a``, 3 ints within +-``CLAMP_MM``. Returns
@@ -230,6 +245,7 @@ class StepDetector:
             copy(self.u, self.u_ref)
         if dot(self.u, self.u_ref, UNIT) < _TILTED_COS:
             self.tilted = True
+            self.yaw_still = 0  # an offset about another vertical
 
     def _stand(self, n, t_ms):
         """The vertical when last standing still (``u_still``) and summed while
@@ -253,12 +269,29 @@ class StepDetector:
         if dot(self.u, self._upright, UNIT) >= _SAME_POSTURE_COS:
             copy(self.u, self.u_still)
             self.has_still = True
+        self._learn_offset()
         self._moved_t = -1
+
+    def _learn_offset(self):
+        """The turn rate standing still is the gyroscope's offset once it has held
+        steady as long as a stillness must last: someone turning on the spot with
+        their feet still (IPOL has it) turns unevenly, a gyroscope's offset is steady."""
+        y = self.yaw
+        tol = _YAW_STEADY << self.yaw_lp
+        if -tol < y - self._yaw_ref < tol:
+            self._steady += 1
+            if self._steady >= self._still_checks:
+                tol = _YAW_OFFSET_MAX << self.yaw_lp
+                self.yaw_still = tol if y > tol else (-tol if y < -tol else y)
+        else:
+            self._yaw_ref = y
+            self._steady = 0
 
     def _moving(self, t_ms):
         s = self.u_sum
         if self._moved_t < 0:
             self._anchored = self.has_still
+            self._steady = 0
             self._moved_t = t_ms
             s[0] = s[1] = s[2] = 0
             self.u_moving = 0
