@@ -204,6 +204,22 @@ def test_an_untrimmed_gyroscope_is_trimmed_while_standing_still():
     assert len(calls) >= 18 and all(d == "backward" for d in calls[3:]), calls
 
 
+def test_a_turn_on_the_spot_is_not_taken_for_the_gyroscopes_offset():
+    """As tests/core/test_gait.py: standing still while turning round slowly and
+    unevenly is not an offset; the steady rate once the turn is over is."""
+    s = Session(100, lambda e: None, has_gyro=True)
+    turn = u_turn(1.5, 3.0)
+    buf = joined(1000)
+    gyro = gyro_about_up(UPRIGHT, 1000, lambda t: 0.1 + turn(t))
+    d = s.detector
+    seen = []
+    for k in range(1000):
+        feed(s, buf, k, gyro)
+        seen.append(d.yaw_still >> d.yaw_lp)
+    assert max(seen[:600]) == 0 and min(seen) == 0, max(seen)
+    assert abs(seen[-1] - 100) <= 5, seen[-1]
+
+
 def test_without_a_gyroscope_a_run_turning_into_a_walk_starts_afresh():
     """As tests/core/test_gait.py: running backward, then at once walking forward."""
     buf = joined(walk(8, 170, True, ON_THE_SIDE, amp=16000), walk(6, 110, False, ON_THE_SIDE))
