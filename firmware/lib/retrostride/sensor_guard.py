@@ -44,9 +44,9 @@ class SensorGuard:
         sat = self._sat
         if -sat < buf[j + 1] < sat and -sat < buf[j + 2] < sat and -sat < buf[j + 3] < sat:
             return True
-        return self._odd(buf, j, t)  # missing (NONE is far below -sat) or saturated
+        return self._out_of_range(buf, j, t)  # missing (NONE is far below -sat) or saturated
 
-    def _odd(self, buf, j, t):
+    def _out_of_range(self, buf, j, t):
         if buf[j + 1] == NONE or buf[j + 2] == NONE or buf[j + 3] == NONE:
             self._note(_MISSING, t)
             return False
