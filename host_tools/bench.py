@@ -65,7 +65,7 @@ def emit(e):
 gc.collect()
 base = gc.mem_alloc()
 {coach}
-s = Session({rate}, emit, coach, has_gyro=True)
+s = Session({rate}, emit, coach, has_gyro={gyro})
 gc.collect()
 core = gc.mem_alloc() - base
 warm = n // 4
@@ -114,7 +114,7 @@ with open('/input/samples.bin', 'rb') as f:
 def emit(e):
     pass
 {coach}
-s = Session({rate}, emit, coach, has_gyro=True)
+s = Session({rate}, emit, coach, has_gyro={gyro})
 k = 0
 while k < n:
     j = 7 * k
@@ -144,7 +144,7 @@ from retrostride.session import Session
 def emit(e):
     pass
 {coach}
-s = Session({rate}, emit, coach, has_gyro=True)
+s = Session({rate}, emit, coach, has_gyro={gyro})
 still = array('i', (0, 0, 0, 9810, 0, 0, 0))
 t = 0
 for _ in range(300):
@@ -194,18 +194,21 @@ def _fuel_used(code: str, input_dir: Path | None = None) -> int:
     return budget - result.fuel_remaining
 
 
-def measure(samples: Sequence[Sample], plan_text: str | None = None) -> dict[str, Any]:
+def measure(
+    samples: Sequence[Sample], plan_text: str | None = None, has_gyro: bool = True
+) -> dict[str, Any]:
     """All figures for one stream of samples (ints, as the IMU driver gives them).
 
     With ``plan_text`` the core runs as on the device during a workout: the
-    session with a coach running that plan from the first sample.
+    session with a coach running that plan from the first sample. Without
+    ``has_gyro`` (an accelerometer-only board) the gyroscope fields are not read.
     """
     data = pack(samples)
     n = len(samples)
     coach = _coach_code(plan_text)
     with MicroPython(heap_bytes=8 * 1024 * 1024, timeout_s=300) as mp:
         mp.write_file("/bench/samples.bin", data)
-        out = mp.exec(_HEAP_CODE.format(n=n, rate=RATE_HZ, coach=coach)).split()
+        out = mp.exec(_HEAP_CODE.format(n=n, rate=RATE_HZ, coach=coach, gyro=has_gyro)).split()
     core, peak, sample_bytes, plain, step_bytes, stepped, steps = (int(v) for v in out)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -217,7 +220,7 @@ def measure(samples: Sequence[Sample], plan_text: str | None = None) -> dict[str
 
         def fuel(k: int, collections: int = 0, shift: int = 0) -> int:
             code = _FUEL_CODE.format(
-                n=k, rate=RATE_HZ, coach=coach, collections=collections, shift=shift
+                n=k, rate=RATE_HZ, coach=coach, collections=collections, shift=shift, gyro=has_gyro
             )
             return _fuel_used(code, root)
 
@@ -226,7 +229,7 @@ def measure(samples: Sequence[Sample], plan_text: str | None = None) -> dict[str
 
         def standing(lock: str, unlock: str) -> int:
             code = _SPILL_CODE.format(
-                rate=RATE_HZ, coach=coach, n=_SPILL_SAMPLES, lock=lock, unlock=unlock
+                rate=RATE_HZ, coach=coach, n=_SPILL_SAMPLES, lock=lock, unlock=unlock, gyro=has_gyro
             )
             return _fuel_used(code, root)
 
@@ -242,6 +245,7 @@ def measure(samples: Sequence[Sample], plan_text: str | None = None) -> dict[str
         "samples": n,
         "steps": steps,
         "coach": plan_text is not None,
+        "gyro": has_gyro,
         "alloc_bytes_per_sample": round(sample_bytes / plain, 3) if plain else None,
         "alloc_bytes_per_step": round(step_bytes / stepped, 1) if stepped else None,
         "heap_core_bytes": core,

@@ -48,7 +48,8 @@ def register(sub: Any) -> None:
 
 def _samples(trace: Trace) -> tuple[list[Sample], int]:
     """Rows as the IMU driver hands them over at the device's rate: ints, a missing
-    gyro as 0; and the trace's own rate (checked by ``replay.read_trace``).
+    gyro as 0 (an accelerometer-only trace's are not read: ``measure``'s ``has_gyro``);
+    and the trace's own rate (checked by ``replay.read_trace``).
 
     A trace at another rate is sampled on the device's grid (``trace.on_grid``,
     as the virtual device's chip does). Rows with a missing acceleration reading
@@ -69,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     if args.no_plan and args.plan is not None:
         raise UsageError("--plan and --no-plan contradict each other; give one.")
     if args.trace is not None:
-        samples, rate = _samples(read_trace(args.trace)[1])
+        trace = read_trace(args.trace)[1]
+        samples, rate = _samples(trace)
         source = str(args.trace) if rate == RATE_HZ else f"{args.trace} ({rate} Hz, at {RATE_HZ})"
     else:
         if not 0.5 <= args.minutes <= 30:
@@ -78,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         opts = Options(seed=args.seed, gait="run", direction="mixed", minutes=args.minutes)
         simulate(opts, buf)
         source = f"simulated mixed running, seed {args.seed}, {args.minutes:g} min"
-        samples, _ = _samples(parse_lines(buf.getvalue().splitlines(), "simulated run"))
+        trace = parse_lines(buf.getvalue().splitlines(), "simulated run")
+        samples, _ = _samples(trace)
     if len(samples) < 400:
         raise UsageError(f"{source} has {len(samples)} samples; the bench needs at least 400.")
     plan_text = None
@@ -87,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         path, plan_text = checked_plan(args.plan if args.plan is not None else "intro")
         plan_name = path.name
     print(f"measuring {len(samples)} samples under MicroPython...", file=sys.stderr)
-    figures = {"source": source, "plan": plan_name, **measure(samples, plan_text)}
+    figures = {"source": source, "plan": plan_name, **measure(samples, plan_text, trace.has_gyro)}
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0
