@@ -281,8 +281,8 @@ class StepDetector:
         if -tol < y - self._yaw_ref < tol:
             self._steady += 1
             if self._steady >= self._still_checks:
-                tol = _YAW_OFFSET_MAX << self.yaw_lp
-                self.yaw_still = tol if y > tol else (-tol if y < -tol else y)
+                cap = _YAW_OFFSET_MAX << self.yaw_lp
+                self.yaw_still = cap if y > cap else (-cap if y < -cap else y)
         else:
             self._yaw_ref = y
             self._steady = 0
