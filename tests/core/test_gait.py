@@ -267,14 +267,20 @@ def test_at_a_few_samples_a_second_the_lean_waits_for_a_moving_sample() -> None:
     assert gait.GaitClassifier(d).lean_credit(1000, 0, 0) == 0
 
 
+def pelvis_swing(spm: float, offset: float = 0.0, from_s: float = 0.0) -> Callable[[float], float]:
+    """Yaw rate of walking a straight line at ``spm``: the pelvis swings one way then
+    the other each stride (1.2 rad/s), from ``from_s`` on, plus a gyroscope's ``offset``."""
+    stride_s = 2 * 60 / spm
+
+    def rate(t: float) -> float:
+        return offset + (1.2 * math.sin(2 * math.pi * t / stride_s) if t >= from_s else 0.0)
+
+    return rate
+
+
 def test_the_pelvis_swinging_about_the_vertical_every_stride_is_not_turning() -> None:
     """In a straight line the trunk still yaws, one way then the other each stride."""
-    stride_s = 2 * 60 / 110
-
-    def swing(t: float) -> float:
-        return 1.2 * math.sin(2 * math.pi * t / stride_s)
-
-    calls = decisions(with_gyro(walk(12, 110, backward=True), swing))
+    calls = decisions(with_gyro(walk(12, 110, backward=True), pelvis_swing(110)))
     assert len(calls) >= 18
     assert all(e["direction"] == "backward" for e in calls[3:]), [e["direction"] for e in calls]
 
@@ -283,11 +289,7 @@ def test_an_untrimmed_gyroscope_is_trimmed_while_standing_still() -> None:
     """An MPU-6050's gyroscope may read 20 deg/s (0.35 rad/s) with the body still. About
     the vertical, that and the pelvis' swing make a straight walk look like turning
     (every step unknown); standing still 3 s first teaches the detector the offset."""
-    stride_s = 2 * 60 / 110
-
-    def swing(t: float) -> float:
-        return 0.34 + (1.2 * math.sin(2 * math.pi * t / stride_s) if t >= 3 else 0.0)
-
+    swing = pelvis_swing(110, offset=0.34, from_s=3.0)
     rot = rotation(0.5, -1.1, 2.2)
     still = [
         (t, *(round(rot[i][2] * G) for i in range(3)), None, None, None) for t, *_ in standing(3)
