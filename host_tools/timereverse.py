@@ -24,8 +24,9 @@ remaining offset between the core's dated contacts and these ground truths.
 
 The other ways a recording is made into one we do not have are here too: at
 another sample rate (``resampled``), from a clip worn another way
-(``remounted``), from a board without a gyroscope (``accelerometer_only``), from
-an untrimmed accelerometer and gyroscope (``miscalibrated``).
+(``remounted``), from a clip worn elsewhere on the waistband (``relocated``), from
+a board without a gyroscope (``accelerometer_only``), from an untrimmed
+accelerometer and gyroscope (``miscalibrated``).
 
 Run as ``python -m host_tools.timereverse IN.csv OUT.csv`` to write a reversed
 trace that ``retrostride eval`` can read.
@@ -34,18 +35,23 @@ trace that ``retrostride eval`` can read.
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from host_tools.simulate import Mat, rotate
+from host_tools.simulate import Mat, Vec, rotate
 from retrostride.trace import Trace, parse_lines
 
 DOUBLE_SUPPORT_PER_STEP = 0.2  # double support / step interval (10 % of a stride)
 _DS_MIN_MS = 60
 _DS_MAX_MS = 160
 _BOUT_GAP_MS = 2000
+# The pelvis' own rotation, as gait kinematics are filtered (6 Hz): a sensor
+# strapped to the skin also wobbles faster than that, and a rigid-body lever arm
+# would multiply that wobble, which a clip elsewhere on the body does not share.
+POSE_LOWPASS_HZ = 6.0
 _LABELS = {
     "walk_forward": "walk_backward",
     "run_forward": "run_backward",
@@ -143,6 +149,99 @@ def remounted(trace: Trace, m: Mat) -> Trace:
     for r in trace.rows:
         out.rows.append((r[0], *_turned(m, r[1:4]), *_turned(m, r[4:7]), r[7], r[8]))
     return out
+
+
+def relocated(trace: Trace, offset_m: Vec) -> Trace:
+    """The trace as a sensor fixed ``offset_m`` (metres, in the sensor's own axes)
+    away on the same rigid body would have recorded it: a clip on the front or side
+    of the waistband instead of at the back.
+
+    The specific force gains the lever arm's ``alpha x d + w x (w x d)``, with ``w``
+    the gyroscope's rate low-passed at ``POSE_LOWPASS_HZ`` (zero-phase) and ``alpha``
+    its derivative; the rates are the same anywhere on a rigid body. Samples with a
+    missing reading are kept as they were. Needs a gyroscope.
+    """
+    if not trace.has_gyro:
+        raise ValueError(f"{trace.name}: moving the sensor needs its gyroscope")
+    rows = trace.rows
+    rate = trace.rate_hz()
+    w = [_lowpass([(r[4 + k] or 0) / 1000 for r in rows], rate, POSE_LOWPASS_HZ)
+         for k in range(3)]  # fmt: skip
+    out = _empty_like(trace)
+    for i, r in enumerate(rows):
+        acc = _known(r[1:4])
+        if acc is None or _known(r[4:7]) is None:
+            out.rows.append(r)
+            continue
+        lo, hi = max(i - 1, 0), min(i + 1, len(rows) - 1)
+        dt = (rows[hi][0] - rows[lo][0]) / 1000 or 1.0
+        rate_i = (w[0][i], w[1][i], w[2][i])
+        alpha = ((w[0][hi] - w[0][lo]) / dt, (w[1][hi] - w[1][lo]) / dt, (w[2][hi] - w[2][lo]) / dt)
+        lever = _add(_cross(alpha, offset_m), _cross(rate_i, _cross(rate_i, offset_m)))
+        moved = (v + round(1000 * x) for v, x in zip(acc, lever, strict=True))
+        out.rows.append((r[0], *moved, *r[4:]))
+    return out
+
+
+def ipol_offset(trace: Trace, forward_m: float, left_m: float) -> Vec:
+    """``forward_m`` ahead of and ``left_m`` left of an IPOL recording's lower-back
+    sensor, in that sensor's axes.
+
+    Up is gravity while the trace says ``still``. The sensor's z axis points out of
+    the back: along it, the horizontal acceleration averaged over the labelled
+    contacts rises to its highest and drops sharply about when the trunk's impact
+    shows (docs/detection.md), which is what forward acceleration does at heel
+    strike (Zijlstra & Hof 2003) with z pointing backward, not forward.
+    """
+    still = [a for r in trace.rows if r[7] == "still" and (a := _known(r[1:4])) is not None]
+    if not still:
+        raise ValueError(f"{trace.name}: no standing still to find the vertical from")
+    up = _unit([sum(a[k] for a in still) for k in range(3)])
+    fwd = _unit(_add(_scaled(up, up[2]), (0.0, 0.0, -1.0)))  # -z, made horizontal
+    return _add(_scaled(fwd, forward_m), _scaled(_cross(up, fwd), left_m))
+
+
+def _lowpass(xs: Sequence[float], rate_hz: float, cut_hz: float) -> list[float]:
+    """Second-order Butterworth low-pass run forwards then backwards (no lag)."""
+    k = math.tan(math.pi * cut_hz / rate_hz)
+    norm = 1 / (1 + math.sqrt(2) * k + k * k)
+    b0 = k * k * norm
+    a1 = 2 * (k * k - 1) * norm
+    a2 = (1 - math.sqrt(2) * k + k * k) * norm
+
+    def run(seq: Sequence[float]) -> list[float]:
+        out: list[float] = []
+        x1 = x2 = y1 = y2 = seq[0] if seq else 0.0  # settled on the first value
+        for x in seq:
+            y = b0 * (x + 2 * x1 + x2) - a1 * y1 - a2 * y2
+            x2, x1, y2, y1 = x1, x, y1, y
+            out.append(y)
+        return out
+
+    return run(run(xs)[::-1])[::-1]
+
+
+def _cross(a: Sequence[float], b: Sequence[float]) -> Vec:
+    return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
+
+
+def _add(a: Vec, b: Vec) -> Vec:
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+
+
+def _scaled(a: Vec, k: float) -> Vec:
+    return (a[0] * k, a[1] * k, a[2] * k)
+
+
+def _known(v: Sequence[int | None]) -> tuple[int, int, int] | None:
+    """A 3-reading as ints, or None when any is missing."""
+    x, y, z = v
+    return None if x is None or y is None or z is None else (x, y, z)
+
+
+def _unit(v: Sequence[float]) -> Vec:
+    n = math.sqrt(sum(x * x for x in v))
+    return (v[0] / n, v[1] / n, v[2] / n)
 
 
 def accelerometer_only(trace: Trace) -> Trace:

@@ -21,28 +21,42 @@ from host_tools.sessions import HELD_OUT, subject_sessions, workout
 from host_tools.simulate import random_mounting
 from host_tools.timereverse import (
     accelerometer_only,
+    ipol_offset,
     load,
     miscalibrated,
+    relocated,
     remounted,
     resampled,
     reverse,
     to_text,
 )
+from retrostride.trace import Trace
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data" / "ipol-gait"
 
 
+# where else on the waistband a clip sits, from IPOL's sensor at the small of the
+# back: metres ahead, metres to the left (``timereverse.ipol_offset``)
+FRONT = (0.25, 0.0)
+LEFT = (0.1, 0.15)
+RIGHT = (0.1, -0.15)
+
+
+def _moved(tr: Trace, where: tuple[float, float] | None) -> Trace:
+    return tr if where is None else relocated(tr, ipol_offset(tr, *where))
+
+
 @functools.cache
 def _figures(backward: bool, rate_hz: int = 100, mounting_seed: int | None = None,
-             gyro: bool = True, bias_mm: int = 0,
-             gyro_bias_mrad: int = 0) -> dict[str, Any]:  # fmt: skip
+             gyro: bool = True, bias_mm: int = 0, gyro_bias_mrad: int = 0,
+             where: tuple[float, float] | None = None) -> dict[str, Any]:  # fmt: skip
     if not DATA.is_dir():
         pytest.skip(f"real walking data not found at {DATA}")
     total = Tally()
     for s in HELD_OUT:
         for k, p in enumerate(sorted(DATA.glob(f"{s}-*.csv"))):
-            tr = load(p)
+            tr = _moved(load(p), where)
             if backward:
                 tr = reverse(tr)
             if rate_hz != 100:
@@ -176,6 +190,40 @@ def test_real_walking_through_an_untrimmed_imu(
         assert f["turn_false_backward_rate"] <= base["turn_false_backward_rate"] + 0.02, f
 
 
+_POSITION_GAP = pytest.mark.xfail(
+    strict=True,
+    reason="the walking template was learnt at the small of the back: elsewhere the pelvis' "
+    "pitch and roll push the clip up and down (lever arm) and the strides read otherwise; "
+    "held-out direction forward / reversed 0.83 / 0.82 at the front, 0.94 / 0.91 on the left, "
+    "0.84 / 0.95 on the right, against 0.99 / 0.94 (docs/detection.md)",
+)
+
+
+@pytest.mark.parametrize(
+    ("where", "rev"),
+    [
+        pytest.param(FRONT, False, id="front-forward", marks=_POSITION_GAP),
+        pytest.param(FRONT, True, id="front-reversed", marks=_POSITION_GAP),
+        pytest.param(LEFT, False, id="left-forward", marks=_POSITION_GAP),
+        pytest.param(LEFT, True, id="left-reversed", marks=_POSITION_GAP),
+        pytest.param(RIGHT, False, id="right-forward", marks=_POSITION_GAP),
+        pytest.param(RIGHT, True, id="right-reversed"),
+    ],
+)
+def test_real_walking_with_the_clip_elsewhere_on_the_waistband(
+    where: tuple[float, float], rev: bool, forward: dict[str, Any], backward: dict[str, Any]
+) -> None:
+    """The recordings as a clip on the front or a side of the waistband would have made
+    them (``timereverse.relocated``: the same rigid pelvis, the sensor moved). The
+    issue asks for any mounting; turning the clip costs nothing (above), moving it
+    should not either."""
+    want = "backward" if rev else "forward"
+    base = backward if rev else forward
+    f = _figures(rev, where=where)
+    assert f["step_recall"] >= base["step_recall"] - 0.03, f
+    assert f["direction_recall"][want] >= base["direction_recall"][want] - 0.02, f
+
+
 def test_gait_is_walk(forward: dict[str, Any], backward: dict[str, Any]) -> None:
     assert forward["gait_accuracy"] >= 0.95 and backward["gait_accuracy"] >= 0.95
 
@@ -260,18 +308,35 @@ def test_micropython_decides_as_cpython_over_a_whole_mixed_session() -> None:
     assert mp == cp
 
 
-def test_the_coach_on_real_walkers_following_a_plan() -> None:
+_SIDE_COACHING = pytest.mark.xfail(
+    strict=True,
+    reason="on a side of the waistband 1-2 of 15 backward intervals walked as asked are "
+    "told off (backward steps 29-79 % in them): the warm-up does not undo all the "
+    "template misreads there (docs/detection.md)",
+)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        pytest.param(None, id="back"),
+        pytest.param(FRONT, id="front"),
+        pytest.param(LEFT, id="left", marks=_SIDE_COACHING),
+        pytest.param(RIGHT, id="right", marks=_SIDE_COACHING),
+    ],
+)
+def test_the_coach_on_real_walkers_following_a_plan(where: tuple[float, float] | None) -> None:
     """The product's job on real walking: each held-out subject's trials as a workout
     (a forward warm-up, then backward and forward intervals). Doing as asked is never
-    told off, and most of each backward interval's steps count as backward (88-100 %);
-    never turning round is told in every backward interval. Trial by trial the template
-    alone reads some of these walkers' reversed trials forward: the warm-up is what
-    settles their frame (the training subjects: one warning, subject 3's first
-    backward interval at 67 %)."""
+    told off, and most of each backward interval's steps count as backward (88-100 %;
+    86-100 % with the clip at the front); never turning round is told in every backward
+    interval. Trial by trial the template alone reads some of these walkers' reversed
+    trials forward: the warm-up is what settles their frame (the training subjects: one
+    warning, subject 3's first backward interval at 67 %)."""
     if not DATA.is_dir():
         pytest.skip(f"real walking data not found at {DATA}")
     for s in HELD_OUT:
-        trials = subject_traces([s], DATA)
+        trials = [_moved(t, where) for t in subject_traces([s], DATA)]
         for turns_round in (True, False):
             trace, plan = workout(trials, turns_round)
             events = replay_cpython(to_text(trace), f"{s}-workout", json.dumps(plan))

@@ -1,5 +1,5 @@
 """The transforms that make real recordings into ones we do not have (``host_tools.timereverse``):
-time-reversed, at another rate, worn another way, without a gyroscope."""
+time-reversed, at another rate, worn another way or elsewhere, without a gyroscope."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import io
 import math
 import random
 import statistics
+from collections.abc import Callable
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +18,9 @@ from host_tools.fit_gait import run_core
 from host_tools.simulate import Options, random_mounting, rotate, simulate
 from host_tools.timereverse import (
     accelerometer_only,
+    ipol_offset,
     miscalibrated,
+    relocated,
     remounted,
     resampled,
     reverse,
@@ -105,3 +109,63 @@ def test_miscalibrated_adds_one_offset_per_axis_and_noise() -> None:
     assert all(abs(d) <= 349 for d in (gx, gy, gz)) and (gx, gy, gz) != (0, 0, 0)
     no_gyro = miscalibrated(accelerometer_only(tr), 0, 0, 3, gyro_bias_mrad=349)
     assert all(o[4:7] == (None, None, None) for o in no_gyro.rows)
+
+
+def spinning(rate_mrad: Callable[[float], tuple[float, float, float]], seconds: float = 4) -> Trace:
+    """A still sensor reading 1 g on x, turning at ``rate_mrad(t)`` (mrad/s) at 100 Hz."""
+    tr = Trace("spin.csv")
+    tr.has_gyro, tr.has_label, tr.has_step = True, True, True
+    for i in range(int(seconds * 100)):
+        w = tuple(round(v) for v in rate_mrad(i / 100))
+        tr.rows.append((10 * i, 9807, 0, 0, *w, "still", 0))
+    return tr
+
+
+def test_relocated_adds_the_centripetal_pull_of_a_steady_turn() -> None:
+    tr = spinning(lambda t: (0.0, 0.0, 3000.0))  # 3 rad/s about z
+    moved = relocated(tr, (0.2, 0.0, 0.0))  # 20 cm along x: pulled back to the axis, 1.8 m/s^2
+    for r in moved.rows[50:-50]:
+        assert r[1:4] == (9807 - 1800, 0, 0) and r[4:] == tr.rows[0][4:]
+    assert [r[1:4] for r in relocated(tr, (0.0, 0.0, 0.0)).rows] == [r[1:4] for r in tr.rows]
+
+
+def test_relocated_adds_the_tangential_push_of_a_swing_but_not_of_a_wobble() -> None:
+    """A 1 Hz swing about z, 20 cm out along x: its angular acceleration pushes along
+    y. A 20 Hz wobble of the same rate is the strap's, not the body's: it is filtered out."""
+    amp, r = 1000.0, 0.2  # mrad/s, m
+    swing = relocated(spinning(lambda t: (0.0, 0.0, amp * math.sin(2 * math.pi * t))), (r, 0, 0))
+    for row in swing.rows[100:-100]:
+        t = row[0] / 1000
+        push = r * amp * 2 * math.pi * math.cos(2 * math.pi * t)  # alpha * r, mm/s^2
+        assert abs(row[2] - push) <= 0.03 * r * amp * 2 * math.pi, (t, row[2], push)
+    wobble = relocated(spinning(lambda t: (0.0, 0.0, amp * math.sin(40 * math.pi * t))), (r, 0, 0))
+    rigid = r * amp * 40 * math.pi  # what a rigid body's swing at 20 Hz would push
+    assert max(abs(row[2]) for row in wobble.rows[100:-100]) <= 0.05 * rigid
+
+
+def test_relocated_keeps_rows_with_a_missing_reading_and_needs_a_gyroscope() -> None:
+    tr = spinning(lambda t: (0.0, 0.0, 3000.0), seconds=1)
+    tr.rows[40] = (400, None, 0, 0, 0, 0, 3000, "still", 0)
+    tr.rows[41] = (410, 9807, 0, 0, None, 0, 3000, "still", 0)
+    moved = relocated(tr, (0.2, 0.0, 0.0))
+    assert moved.rows[40:42] == tr.rows[40:42]
+    with pytest.raises(ValueError, match="gyroscope"):
+        relocated(accelerometer_only(tr), (0.2, 0.0, 0.0))
+
+
+@pytest.mark.parametrize("tilt_deg", [0, 25])
+def test_ipol_offset_is_ahead_and_to_the_left_in_the_sensors_axes(tilt_deg: int) -> None:
+    """IPOL's lower-back sensor reads up on x and its z points out of the back, tilted
+    about y by the lumbar curve."""
+    c, s = math.cos(math.radians(tilt_deg)), math.sin(math.radians(tilt_deg))
+    tr = spinning(lambda t: (0.0, 0.0, 0.0), seconds=1)
+    tr.rows = [(r[0], round(9807 * c), 0, round(9807 * s), *r[4:]) for r in tr.rows]
+    up = (c, 0.0, s)
+    ahead = ipol_offset(tr, 0.25, 0.0)
+    left = ipol_offset(tr, 0.0, 0.1)
+    assert math.isclose(math.dist(ahead, (0, 0, 0)), 0.25) and math.isclose(left[1], 0.1)
+    assert abs(sum(a * u for a, u in zip(ahead, up, strict=True))) < 1e-4  # horizontal
+    assert ahead[2] < 0  # against the sensor's z, out of the back
+    tr.rows = [(*r[:7], "walk_forward", 0) for r in tr.rows]
+    with pytest.raises(ValueError, match="standing still"):
+        ipol_offset(tr, 0.25, 0.0)
