@@ -165,8 +165,7 @@ def relocated(trace: Trace, offset_m: Vec) -> Trace:
         raise ValueError(f"{trace.name}: moving the sensor needs its gyroscope")
     rows = trace.rows
     rate = trace.rate_hz()
-    w = [_lowpass([(r[4 + k] or 0) / 1000 for r in rows], rate, POSE_LOWPASS_HZ)
-         for k in range(3)]  # fmt: skip
+    w = [_lowpass(_held([r[4 + k] for r in rows]), rate, POSE_LOWPASS_HZ) for k in range(3)]
     out = _empty_like(trace)
     for i, r in enumerate(rows):
         acc = _known(r[1:4])
@@ -193,12 +192,29 @@ def ipol_offset(trace: Trace, forward_m: float, left_m: float) -> Vec:
     shows (docs/detection.md), which is what forward acceleration does at heel
     strike (Zijlstra & Hof 2003) with z pointing backward, not forward.
     """
+    up = _up(trace)
+    fwd = _unit(_add(_scaled(up, up[2]), (0.0, 0.0, -1.0)))  # -z, made horizontal
+    return _add(_scaled(fwd, forward_m), _scaled(_cross(up, fwd), left_m))
+
+
+def around_the_waist(trace: Trace, distance_m: float, angle_rad: float) -> Vec:
+    """``distance_m`` away horizontally from the trace's sensor, ``angle_rad`` round
+    from its x axis made horizontal (y where x is near vertical), in the sensor's axes:
+    somewhere else on the waistband when the body's axes are not known."""
+    up = _up(trace)
+    ref = (1.0, 0.0, 0.0) if abs(up[0]) < 0.9 else (0.0, 1.0, 0.0)
+    h1 = _unit(_add(ref, _scaled(up, -(ref[0] * up[0] + ref[1] * up[1]))))
+    h2 = _cross(up, h1)
+    along, across = distance_m * math.cos(angle_rad), distance_m * math.sin(angle_rad)
+    return _add(_scaled(h1, along), _scaled(h2, across))
+
+
+def _up(trace: Trace) -> Vec:
+    """The unit vertical in the sensor's axes: gravity while the trace says ``still``."""
     still = [a for r in trace.rows if r[7] == "still" and (a := _known(r[1:4])) is not None]
     if not still:
         raise ValueError(f"{trace.name}: no standing still to find the vertical from")
-    up = _unit([sum(a[k] for a in still) for k in range(3)])
-    fwd = _unit(_add(_scaled(up, up[2]), (0.0, 0.0, -1.0)))  # -z, made horizontal
-    return _add(_scaled(fwd, forward_m), _scaled(_cross(up, fwd), left_m))
+    return _unit([sum(a[k] for a in still) for k in range(3)])
 
 
 def _lowpass(xs: Sequence[float], rate_hz: float, cut_hz: float) -> list[float]:
@@ -219,6 +235,18 @@ def _lowpass(xs: Sequence[float], rate_hz: float, cut_hz: float) -> list[float]:
         return out
 
     return run(run(xs)[::-1])[::-1]
+
+
+def _held(xs: Sequence[int | None]) -> list[float]:
+    """Milli-units as units, a missing reading holding the one before (0 at the start),
+    so that a gap does not ring through the filter."""
+    out: list[float] = []
+    last = 0.0
+    for x in xs:
+        if x is not None:
+            last = x / 1000
+        out.append(last)
+    return out
 
 
 def _cross(a: Sequence[float], b: Sequence[float]) -> Vec:

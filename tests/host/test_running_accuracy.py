@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import io
+import math
+import random
 from typing import Any
 
 import pytest
@@ -19,22 +21,31 @@ from host_tools.datasets import items
 from host_tools.evaluate import Tally, score
 from host_tools.fit_gait import run_core
 from host_tools.simulate import simulate
-from retrostride.trace import parse_lines
+from host_tools.timereverse import around_the_waist, relocated
+from retrostride.trace import Trace, parse_lines
 
 RUNS_PER_KIND = 20
 
 
 @functools.cache
+def _runs() -> list[tuple[str, Trace]]:
+    """The held-out runs, ``(direction, trace)``."""
+    out = []
+    for item in items("heldout", 6 * RUNS_PER_KIND):
+        if item.options.gait == "run":
+            buf = io.StringIO()
+            simulate(item.options, buf)
+            trace = parse_lines(buf.getvalue().splitlines(), item.name)
+            out.append((item.options.direction, trace))
+    return out
+
+
+@functools.cache
 def _tally(direction: str) -> Tally:
-    runs = [i for i in items("heldout", 6 * RUNS_PER_KIND) if i.options.gait == "run"]
     total = Tally()
-    for item in runs:
-        if item.options.direction != direction:
-            continue
-        buf = io.StringIO()
-        simulate(item.options, buf)
-        trace = parse_lines(buf.getvalue().splitlines(), item.name)
-        total.add(score(trace, run_core(trace)))
+    for d, trace in _runs():
+        if d == direction:
+            total.add(score(trace, run_core(trace)))
     return total
 
 
@@ -72,4 +83,37 @@ def test_held_out_running_meets_the_issue_targets() -> None:
 )
 def test_every_kind_of_run_meets_the_direction_target(direction: str) -> None:
     f = _figures(direction)
+    assert f["direction_balanced_accuracy"] >= 0.98, f["direction_recall"]
+
+
+@functools.cache
+def _off_centre() -> dict[str, Any]:
+    """The held-out runs with a gyroscope, each as a clip 15 cm from the simulated
+    sensor (the pelvis' centre) in a random horizontal direction would have read them."""
+    total = Tally()
+    for k, (_, trace) in enumerate(_runs()):
+        if trace.has_gyro:
+            angle = random.Random(k).uniform(0, 2 * math.pi)
+            moved = relocated(trace, around_the_waist(trace, 0.15, angle))
+            total.add(score(moved, run_core(moved)))
+    return total.figures()
+
+
+def test_held_out_running_off_the_pelvis_centre_finds_every_step() -> None:
+    """A real clip sits 10-20 cm from the pelvis' centre, where the simulator puts it,
+    and the pelvis' pitch and roll push it up and down (``timereverse.relocated``)."""
+    f = _off_centre()
+    assert f["step_recall"] >= 0.97 and f["step_precision"] >= 0.97, f
+    assert f["gait_accuracy"] >= 0.95, f
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the running template was learnt at the pelvis' centre: 15 cm from it the "
+    "held-out runs' balanced accuracy is 0.93 (forward-only runs 0.93, backward-only 0.89, "
+    "mixed 0.95), against 0.987 there; the independent simulator, whose clip sits 11-20 cm "
+    "off, is read right for every runner once its lever arm is taken away (docs/detection.md)",
+)
+def test_held_out_running_off_the_pelvis_centre_meets_the_direction_target() -> None:
+    f = _off_centre()
     assert f["direction_balanced_accuracy"] >= 0.98, f["direction_recall"]

@@ -18,6 +18,7 @@ from host_tools.fit_gait import run_core
 from host_tools.simulate import Options, random_mounting, rotate, simulate
 from host_tools.timereverse import (
     accelerometer_only,
+    around_the_waist,
     ipol_offset,
     miscalibrated,
     relocated,
@@ -146,9 +147,11 @@ def test_relocated_adds_the_tangential_push_of_a_swing_but_not_of_a_wobble() -> 
 def test_relocated_keeps_rows_with_a_missing_reading_and_needs_a_gyroscope() -> None:
     tr = spinning(lambda t: (0.0, 0.0, 3000.0), seconds=1)
     tr.rows[40] = (400, None, 0, 0, 0, 0, 3000, "still", 0)
-    tr.rows[41] = (410, 9807, 0, 0, None, 0, 3000, "still", 0)
+    tr.rows[41] = (410, 9807, 0, 0, 0, 0, None, "still", 0)
     moved = relocated(tr, (0.2, 0.0, 0.0))
     assert moved.rows[40:42] == tr.rows[40:42]
+    # the gap does not ring through the filtered rate into its neighbours
+    assert moved.rows[39][1:4] == moved.rows[42][1:4] == (9807 - 1800, 0, 0)
     with pytest.raises(ValueError, match="gyroscope"):
         relocated(accelerometer_only(tr), (0.2, 0.0, 0.0))
 
@@ -169,3 +172,14 @@ def test_ipol_offset_is_ahead_and_to_the_left_in_the_sensors_axes(tilt_deg: int)
     tr.rows = [(*r[:7], "walk_forward", 0) for r in tr.rows]
     with pytest.raises(ValueError, match="standing still"):
         ipol_offset(tr, 0.25, 0.0)
+
+
+@pytest.mark.parametrize("up", [(1.0, 0.0, 0.0), (0.0, 0.6, 0.8)])
+def test_around_the_waist_is_level_and_as_far_as_asked(up: tuple[float, float, float]) -> None:
+    tr = spinning(lambda t: (0.0, 0.0, 0.0), seconds=1)
+    tr.rows = [(r[0], *(round(9807 * u) for u in up), *r[4:]) for r in tr.rows]
+    ahead, across = around_the_waist(tr, 0.15, 0.0), around_the_waist(tr, 0.15, math.pi / 2)
+    for d in (ahead, across):
+        assert math.isclose(math.dist(d, (0, 0, 0)), 0.15)
+        assert abs(sum(a * u for a, u in zip(d, up, strict=True))) < 1e-4
+    assert abs(sum(a * b for a, b in zip(ahead, across, strict=True))) < 1e-9
