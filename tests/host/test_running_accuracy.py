@@ -100,8 +100,9 @@ def _off_centre() -> dict[str, Any]:
 
 
 def test_held_out_running_off_the_pelvis_centre_finds_every_step() -> None:
-    """A real clip sits 10-20 cm from the pelvis' centre, where the simulator puts it,
-    and the pelvis' pitch and roll push it up and down (``timereverse.relocated``)."""
+    """The simulator puts its sensor at the pelvis' centre; a real clip sits 10-20 cm
+    from it, where the pelvis' pitch and roll push it up and down
+    (``timereverse.relocated``)."""
     f = _off_centre()
     assert f["step_recall"] >= 0.97 and f["step_precision"] >= 0.97, f
     assert f["gait_accuracy"] >= 0.95, f
