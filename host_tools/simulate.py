@@ -685,6 +685,9 @@ class Options:
     activities: bool = True  # stops, fidgeting and U-turns between bouts
     uniform_mount_p: float = 0.25  # share of mountings that are any rotation at all
     mounting: str = "random"  # or a name in MOUNTINGS
+    # where the clip sits from the point the model describes (body frame: forward, left,
+    # up; cm): the trunk's rotation then pushes it about (lever arm); 0 leaves it there
+    offset_cm: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
 
 DEFAULT_MINUTES = 3.0
@@ -935,6 +938,35 @@ def rotate(m: Mat, v: Sequence[float]) -> Vec:
     )
 
 
+def cross(a: Sequence[float], b: Sequence[float]) -> Vec:
+    return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
+
+
+_ALPHA_DT = 0.002  # s either side: the angular acceleration as a central difference
+
+
+def _lever_push(segs: Sequence[Segment], starts: Sequence[float], t: float, w: Vec, d: Vec) -> Vec:
+    """What the trunk's rotation adds to the specific force at ``d`` (m, body frame)
+    from the point the model describes: ``alpha x d + w x (w x d)``. The slow change
+    of the static lean is left out of ``alpha``."""
+    after = _rates(segs, starts, t + _ALPHA_DT)
+    before = _rates(segs, starts, max(0.0, t - _ALPHA_DT))
+    alpha = tuple((a - b) / (2 * _ALPHA_DT) for a, b in zip(after, before, strict=True))
+    tangential, centripetal = cross(alpha, d), cross(w, cross(w, d))
+    return (
+        tangential[0] + centripetal[0],
+        tangential[1] + centripetal[1],
+        tangential[2] + centripetal[2],
+    )
+
+
+def _rates(segs: Sequence[Segment], starts: Sequence[float], t: float) -> Vec:
+    """The trunk's body rates at ``t`` (the segments' states are pure functions of time)."""
+    kin = Kin()
+    segs[max(0, bisect.bisect_right(starts, t) - 1)].state(t, kin)
+    return (kin.rate[0], kin.rate[1], kin.rate[2])
+
+
 def _level_to_body(roll: float, pitch: float, v: Sequence[float]) -> Vec:
     """A heading-level-frame vector in the body frame (body = Ry(pitch) Rx(roll))."""
     cp, sp = math.cos(pitch), math.sin(pitch)
@@ -1038,11 +1070,15 @@ def simulate(
         f"gyro_noise={sensor.gyro_noise:.4f}rad/s jitter_ms={sensor.jitter_ms:.2f} "
         f"gyro={'no' if opts.acc_only else 'yes'}",
     ]
+    if any(opts.offset_cm):
+        where = ",".join(f"{c:g}" for c in opts.offset_cm)
+        header.append(f"# clip offset: {where} cm (forward, left, up) from the model's point")
     gaps, nans = _dropouts(opts, n_samples) if opts.dropouts else ([], set())
     if opts.dropouts:
         header.append(f"# dropouts: {len(gaps)} time gaps, {len(nans)} nan samples")
     cols = "t_ms,ax,ay,az" + ("" if opts.acc_only else ",gx,gy,gz") + ",label,step"
     out.write("\n".join(header) + "\n" + cols + "\n")
+    lever = (opts.offset_cm[0] / 100, opts.offset_cm[1] / 100, opts.offset_cm[2] / 100)
     lean = segs[0].lean
     lean_rate = 0.0
     tau = 0.7
@@ -1068,6 +1104,9 @@ def simulate(
         roll, pitch = kin.ang[0], lean + kin.ang[1]
         f_body = _level_to_body(roll, pitch, (kin.acc[0], kin.acc[1], kin.acc[2] + G))
         w_body = (kin.rate[0], kin.rate[1] + lean_rate, kin.rate[2])
+        if any(lever):
+            push = _lever_push(segs, seg_starts, t, w_body, lever)
+            f_body = (f_body[0] + push[0], f_body[1] + push[1], f_body[2] + push[2])
         f = rotate(sensor.mount, f_body)
         w = rotate(sensor.mount, w_body)
         acc = []

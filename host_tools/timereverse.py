@@ -41,7 +41,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from host_tools.simulate import Mat, Vec, rotate
+from host_tools.simulate import Mat, Vec, cross, rotate
 from retrostride.trace import Trace, parse_lines
 
 DOUBLE_SUPPORT_PER_STEP = 0.2  # double support / step interval (10 % of a stride)
@@ -176,7 +176,7 @@ def relocated(trace: Trace, offset_m: Vec) -> Trace:
         dt = (rows[hi][0] - rows[lo][0]) / 1000 or 1.0
         rate_i = (w[0][i], w[1][i], w[2][i])
         alpha = ((w[0][hi] - w[0][lo]) / dt, (w[1][hi] - w[1][lo]) / dt, (w[2][hi] - w[2][lo]) / dt)
-        lever = _add(_cross(alpha, offset_m), _cross(rate_i, _cross(rate_i, offset_m)))
+        lever = _add(cross(alpha, offset_m), cross(rate_i, cross(rate_i, offset_m)))
         moved = (v + round(1000 * x) for v, x in zip(acc, lever, strict=True))
         out.rows.append((r[0], *moved, *r[4:]))
     return out
@@ -194,7 +194,7 @@ def ipol_offset(trace: Trace, forward_m: float, left_m: float) -> Vec:
     """
     up = _up(trace)
     fwd = _unit(_add(_scaled(up, up[2]), (0.0, 0.0, -1.0)))  # -z, made horizontal
-    return _add(_scaled(fwd, forward_m), _scaled(_cross(up, fwd), left_m))
+    return _add(_scaled(fwd, forward_m), _scaled(cross(up, fwd), left_m))
 
 
 def around_the_waist(trace: Trace, distance_m: float, angle_rad: float) -> Vec:
@@ -204,7 +204,7 @@ def around_the_waist(trace: Trace, distance_m: float, angle_rad: float) -> Vec:
     up = _up(trace)
     ref = (1.0, 0.0, 0.0) if abs(up[0]) < 0.9 else (0.0, 1.0, 0.0)
     h1 = _unit(_add(ref, _scaled(up, -(ref[0] * up[0] + ref[1] * up[1]))))
-    h2 = _cross(up, h1)
+    h2 = cross(up, h1)
     along, across = distance_m * math.cos(angle_rad), distance_m * math.sin(angle_rad)
     return _add(_scaled(h1, along), _scaled(h2, across))
 
@@ -247,10 +247,6 @@ def _held(xs: Sequence[int | None]) -> list[float]:
             last = x / 1000
         out.append(last)
     return out
-
-
-def _cross(a: Sequence[float], b: Sequence[float]) -> Vec:
-    return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
 
 
 def _add(a: Vec, b: Vec) -> Vec:

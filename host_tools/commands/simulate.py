@@ -71,6 +71,14 @@ def register(sub: Any) -> None:
         help="random (default) or a fixed clip orientation: " + ", ".join(MOUNTINGS),
     )
     p.add_argument(
+        "--offset-cm",
+        default="0,0,0",
+        metavar="F,L,U",
+        help="where the clip sits, in cm forward, left, up, from the model's point (running: "
+        "the pelvis' centre; walking: the small of the back); the trunk's rotation then "
+        "pushes it (default 0,0,0)",
+    )
+    p.add_argument(
         "--falls",
         action="store_true",
         help="one fall mid-trace: topple, impact, lying still, getting up (not with --plan)",
@@ -108,6 +116,10 @@ def options_from_args(args: argparse.Namespace) -> tuple[Options, Any]:
         minutes = _number(args.minutes, "minutes", 0.05, _MAX_MINUTES)
     rate = int(_number(args.rate, "rate", 25, 400, integer=True))
     range_g = _number(args.range_g, "range-g", 2, 32)
+    parts = args.offset_cm.split(",")
+    if len(parts) != 3:
+        raise UsageError(f"--offset-cm takes three numbers, F,L,U, got {args.offset_cm!r}.")
+    offset = tuple(_number(x.strip(), "offset-cm", -50, 50) for x in parts)
     blocks = None
     plan_name = ""
     if args.plan:
@@ -134,6 +146,7 @@ def options_from_args(args: argparse.Namespace) -> tuple[Options, Any]:
         dropouts=args.dropouts,
         falls=args.falls,
         mounting=args.mounting,
+        offset_cm=(offset[0], offset[1], offset[2]),
     )
     return opts, blocks
 

@@ -20,6 +20,7 @@ from host_tools import cli
 from host_tools.datasets import SPLITS, items
 from host_tools.evaluate import score
 from host_tools.simulate import G, Options, random_mounting, rotate, simulate
+from host_tools.timereverse import relocated
 from retrostride import gait_model, session
 from retrostride.trace import LABELS, parse_lines
 
@@ -385,6 +386,9 @@ def test_step_counted_block_lasts_that_many_steps(tmp_path):
         (["--minutes", "-1"], "--minutes must be between"),
         (["--minutes", "nan"], "--minutes must be between"),
         (["--range-g", "1"], "--range-g must be between"),
+        (["--offset-cm", "12,0"], "--offset-cm takes three numbers"),
+        (["--offset-cm", "12,0,x"], "--offset-cm must be a number"),
+        (["--offset-cm", "80,0,0"], "--offset-cm must be between"),
         (["--plan", "/nonexistent/plan.json"], "cannot read plan"),
     ],
 )
@@ -475,3 +479,23 @@ def test_a_named_mounting_fixes_the_axes(name, axis, sign):
 def test_an_unknown_mounting_is_a_usage_error(tmp_path):
     result = run("simulate", "--out", str(tmp_path / "t.csv"), "--mounting", "hat")
     assert result.returncode == 2 and "--mounting must be random or one of" in result.stderr
+
+
+def test_a_clip_off_the_centre_is_pushed_by_the_trunks_rotation():
+    """``--offset-cm``: the lever arm the simulator adds agrees with the one
+    ``timereverse.relocated`` works out from the trace's own gyroscope, which is a
+    second, independent way to the same physics; standing still adds nothing."""
+    kw = {"seed": 5, "gait": "run", "minutes": 0.5, "clean": True, "mounting": "front"}
+    text, centre = make(**kw)
+    moved_text, moved = make(offset_cm=(12.0, 0.0, 0.0), **kw)
+    assert "# clip offset: 12,0,0 cm" in moved_text and "clip offset" not in text
+    worked_out = relocated(centre, (0.12, 0.0, 0.0))  # front mounting: sensor axes = body axes
+    running = [i for i, r in enumerate(centre.rows) if (r[7] or "").startswith("run")]
+    for k in (2, 3):  # across and along gravity, where the pitching pushes
+        push = [moved.rows[i][k] - centre.rows[i][k] for i in running]
+        est = [worked_out.rows[i][k] - centre.rows[i][k] for i in running]
+        assert statistics.pstdev(push) > 1000  # mm/s^2: a real push
+        assert statistics.correlation(push, est) > 0.98
+    still = [i for i, r in enumerate(centre.rows) if r[7] == "still"]
+    assert all(abs(moved.rows[i][k] - centre.rows[i][k]) <= 10 for i in still for k in (1, 2, 3))
+    assert [r[4:] for r in moved.rows] == [r[4:] for r in centre.rows]
