@@ -939,6 +939,7 @@ def rotate(m: Mat, v: Sequence[float]) -> Vec:
 
 
 def cross(a: Sequence[float], b: Sequence[float]) -> Vec:
+    """``a x b``."""
     return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
 
 
