@@ -943,6 +943,11 @@ def cross(a: Sequence[float], b: Sequence[float]) -> Vec:
     return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
 
 
+def add(a: Sequence[float], b: Sequence[float]) -> Vec:
+    """``a + b``."""
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
+
+
 _ALPHA_DT = 0.002  # s either side: the angular acceleration as a central difference
 
 
@@ -953,12 +958,7 @@ def _lever_push(segs: Sequence[Segment], starts: Sequence[float], t: float, w: V
     after = _rates(segs, starts, t + _ALPHA_DT)
     before = _rates(segs, starts, max(0.0, t - _ALPHA_DT))
     alpha = tuple((a - b) / (2 * _ALPHA_DT) for a, b in zip(after, before, strict=True))
-    tangential, centripetal = cross(alpha, d), cross(w, cross(w, d))
-    return (
-        tangential[0] + centripetal[0],
-        tangential[1] + centripetal[1],
-        tangential[2] + centripetal[2],
-    )
+    return add(cross(alpha, d), cross(w, cross(w, d)))
 
 
 def _rates(segs: Sequence[Segment], starts: Sequence[float], t: float) -> Vec:
@@ -1106,8 +1106,7 @@ def simulate(
         f_body = _level_to_body(roll, pitch, (kin.acc[0], kin.acc[1], kin.acc[2] + G))
         w_body = (kin.rate[0], kin.rate[1] + lean_rate, kin.rate[2])
         if any(lever):
-            push = _lever_push(segs, seg_starts, t, w_body, lever)
-            f_body = (f_body[0] + push[0], f_body[1] + push[1], f_body[2] + push[2])
+            f_body = add(f_body, _lever_push(segs, seg_starts, t, w_body, lever))
         f = rotate(sensor.mount, f_body)
         w = rotate(sensor.mount, w_body)
         acc = []

@@ -41,7 +41,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from host_tools.simulate import Mat, Vec, cross, rotate
+from host_tools.simulate import Mat, Vec, add, cross, rotate
 from retrostride.trace import Trace, parse_lines
 
 DOUBLE_SUPPORT_PER_STEP = 0.2  # double support / step interval (10 % of a stride)
@@ -176,7 +176,7 @@ def relocated(trace: Trace, offset_m: Vec) -> Trace:
         dt = (rows[hi][0] - rows[lo][0]) / 1000 or 1.0
         rate_i = (w[0][i], w[1][i], w[2][i])
         alpha = ((w[0][hi] - w[0][lo]) / dt, (w[1][hi] - w[1][lo]) / dt, (w[2][hi] - w[2][lo]) / dt)
-        lever = _add(cross(alpha, offset_m), cross(rate_i, cross(rate_i, offset_m)))
+        lever = add(cross(alpha, offset_m), cross(rate_i, cross(rate_i, offset_m)))
         moved = (v + round(1000 * x) for v, x in zip(acc, lever, strict=True))
         out.rows.append((r[0], *moved, *r[4:]))
     return out
@@ -192,29 +192,12 @@ def ipol_offset(trace: Trace, forward_m: float, left_m: float) -> Vec:
     shows (docs/detection.md), which is what forward acceleration does at heel
     strike (Zijlstra & Hof 2003) with z pointing backward, not forward.
     """
-    up = _up(trace)
-    fwd = _unit(_add(_scaled(up, up[2]), (0.0, 0.0, -1.0)))  # -z, made horizontal
-    return _add(_scaled(fwd, forward_m), _scaled(cross(up, fwd), left_m))
-
-
-def around_the_waist(trace: Trace, distance_m: float, angle_rad: float) -> Vec:
-    """``distance_m`` away horizontally from the trace's sensor, ``angle_rad`` round
-    from its x axis made horizontal (y where x is near vertical), in the sensor's axes:
-    somewhere else on the waistband when the body's axes are not known."""
-    up = _up(trace)
-    ref = (1.0, 0.0, 0.0) if abs(up[0]) < 0.9 else (0.0, 1.0, 0.0)
-    h1 = _unit(_add(ref, _scaled(up, -(ref[0] * up[0] + ref[1] * up[1]))))
-    h2 = cross(up, h1)
-    along, across = distance_m * math.cos(angle_rad), distance_m * math.sin(angle_rad)
-    return _add(_scaled(h1, along), _scaled(h2, across))
-
-
-def _up(trace: Trace) -> Vec:
-    """The unit vertical in the sensor's axes: gravity while the trace says ``still``."""
     still = [a for r in trace.rows if r[7] == "still" and (a := _known(r[1:4])) is not None]
     if not still:
         raise ValueError(f"{trace.name}: no standing still to find the vertical from")
-    return _unit([sum(a[k] for a in still) for k in range(3)])
+    up = _unit([sum(a[k] for a in still) for k in range(3)])
+    fwd = _unit(add(_scaled(up, up[2]), (0.0, 0.0, -1.0)))  # -z, made horizontal
+    return add(_scaled(fwd, forward_m), _scaled(cross(up, fwd), left_m))
 
 
 def _lowpass(xs: Sequence[float], rate_hz: float, cut_hz: float) -> list[float]:
@@ -247,10 +230,6 @@ def _held(xs: Sequence[int | None]) -> list[float]:
             last = x / 1000
         out.append(last)
     return out
-
-
-def _add(a: Vec, b: Vec) -> Vec:
-    return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
 
 
 def _scaled(a: Vec, k: float) -> Vec:

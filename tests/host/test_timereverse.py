@@ -18,7 +18,6 @@ from host_tools.fit_gait import run_core
 from host_tools.simulate import Options, random_mounting, rotate, simulate
 from host_tools.timereverse import (
     accelerometer_only,
-    around_the_waist,
     ipol_offset,
     miscalibrated,
     relocated,
@@ -172,14 +171,3 @@ def test_ipol_offset_is_ahead_and_to_the_left_in_the_sensors_axes(tilt_deg: int)
     tr.rows = [(*r[:7], "walk_forward", 0) for r in tr.rows]
     with pytest.raises(ValueError, match="standing still"):
         ipol_offset(tr, 0.25, 0.0)
-
-
-@pytest.mark.parametrize("up", [(1.0, 0.0, 0.0), (0.0, 0.6, 0.8)])
-def test_around_the_waist_is_level_and_as_far_as_asked(up: tuple[float, float, float]) -> None:
-    tr = spinning(lambda t: (0.0, 0.0, 0.0), seconds=1)
-    tr.rows = [(r[0], *(round(9807 * u) for u in up), *r[4:]) for r in tr.rows]
-    ahead, across = around_the_waist(tr, 0.15, 0.0), around_the_waist(tr, 0.15, math.pi / 2)
-    for d in (ahead, across):
-        assert math.isclose(math.dist(d, (0, 0, 0)), 0.15)
-        assert abs(sum(a * u for a, u in zip(d, up, strict=True))) < 1e-4
-    assert abs(sum(a * b for a, b in zip(ahead, across, strict=True))) < 1e-9
