@@ -47,6 +47,7 @@ from host_tools.errors import CommandFailed
 from host_tools.micropython import MicroPython
 from host_tools.paths import FIRMWARE_LIB
 from host_tools.vdev.app_heap import app_heap
+from retrostride.session import FIELDS
 
 ESP32_LOOP_ITERATIONS_PER_S = 500_000
 RATE_HZ = 100
@@ -57,7 +58,7 @@ import gc
 from array import array
 from retrostride.session import Session
 n = {n}
-buf = array('i', bytearray(28 * n))
+buf = array('i', bytearray({sample_bytes} * n))
 with open('/bench/samples.bin', 'rb') as f:
     f.readinto(buf)
 def emit(e):
@@ -71,7 +72,7 @@ core = gc.mem_alloc() - base
 warm = n // 4
 k = 0
 while k < warm:
-    j = 7 * k
+    j = {fields} * k
     s.feed(buf, j)
     k += 1
 gc.collect()
@@ -82,7 +83,7 @@ step_bytes = 0
 plain = 0
 stepped = 0
 while k < n:
-    j = 7 * k
+    j = {fields} * k
     steps = s.steps
     m = gc.mem_alloc()
     s.feed(buf, j)
@@ -108,7 +109,7 @@ from array import array
 shift = bytearray({shift})
 from retrostride.session import Session
 n = {n}
-buf = array('i', bytearray(28 * n))
+buf = array('i', bytearray({sample_bytes} * n))
 with open('/input/samples.bin', 'rb') as f:
     f.readinto(buf)
 def emit(e):
@@ -117,7 +118,7 @@ def emit(e):
 s = Session({rate}, emit, coach, has_gyro={gyro})
 k = 0
 while k < n:
-    j = 7 * k
+    j = {fields} * k
     s.feed(buf, j)
     k += 1
 for _ in range({collections}):
@@ -126,6 +127,8 @@ for _ in range({collections}):
 FUEL_SAMPLES = 6000  # the WASI heap is 1 MB: a minute of samples and its garbage fit
 _COLLECTIONS = 10
 _SHIFTS = (0, 1024, 4096)  # heap layouts the per-sample count is taken at
+
+_LAYOUT = {"fields": FIELDS, "sample_bytes": 4 * FIELDS}  # the sample array the snippets read
 
 _LOOP_CODE = "x = 0\nfor i in range({n}):\n    x += i\n"
 
@@ -175,7 +178,7 @@ def _coach_code(plan_text: str | None) -> str:
 
 def pack(samples: Iterable[Sample]) -> bytes:
     """Samples as the little-endian int32 array the benchmark loop reads."""
-    return b"".join(struct.pack("<7i", *s) for s in samples)
+    return b"".join(struct.pack(f"<{FIELDS}i", *s) for s in samples)
 
 
 def _fuel_used(code: str, input_dir: Path | None = None) -> int:
@@ -208,7 +211,9 @@ def measure(
     coach = _coach_code(plan_text)
     with MicroPython(heap_bytes=8 * 1024 * 1024, timeout_s=300) as mp:
         mp.write_file("/bench/samples.bin", data)
-        out = mp.exec(_HEAP_CODE.format(n=n, rate=RATE_HZ, coach=coach, gyro=has_gyro)).split()
+        out = mp.exec(
+            _HEAP_CODE.format(n=n, rate=RATE_HZ, coach=coach, gyro=has_gyro, **_LAYOUT)
+        ).split()
     core, peak, sample_bytes, plain, step_bytes, stepped, steps = (int(v) for v in out)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -220,7 +225,13 @@ def measure(
 
         def fuel(k: int, collections: int = 0, shift: int = 0) -> int:
             code = _FUEL_CODE.format(
-                n=k, rate=RATE_HZ, coach=coach, collections=collections, shift=shift, gyro=has_gyro
+                n=k,
+                rate=RATE_HZ,
+                coach=coach,
+                collections=collections,
+                shift=shift,
+                gyro=has_gyro,
+                **_LAYOUT,
             )
             return _fuel_used(code, root)
 
