@@ -114,7 +114,7 @@ class App:
         self.battery = hw.get("battery") or self._make_battery(board)
         self.player = self._make_player(board)
         self.log_dir = log_dir
-        self.tap = tap  # the virtual device's record of what the chip delivered
+        self.tap = tap  # the virtual device records what the chip delivered: tap(buf, j) a sample
         self.session = None
         self.coach = None
         self.writer = None
@@ -336,7 +336,7 @@ class App:
             self._k += 1
             self._last_t = t
             if tap is not None:
-                tap(t, buf[j + 1], buf[j + 2], buf[j + 3], buf[j + 4], buf[j + 5], buf[j + 6])
+                tap(buf, j)
             session.feed(buf, j)
             i += 1
         return n

@@ -66,10 +66,9 @@ class Recorder:
         self.f.write("t_ms,ax,ay,az,gx,gy,gz\n" if gyro else "t_ms,ax,ay,az\n")
         self.n = 0
 
-    def add(self, t, ax, ay, az, gx, gy, gz):
-        row = [str(t), _milli(ax), _milli(ay), _milli(az)]
-        if self.gyro:
-            row += [_milli(gx), _milli(gy), _milli(gz)]
+    def add(self, buf, j):
+        """The sample at ``buf[j:j + 7]``, as ``Session.feed`` reads it."""
+        row = [str(buf[j])] + [_milli(buf[j + k]) for k in range(1, 7 if self.gyro else 4)]
         self.f.write(",".join(row) + "\n")
         self.n += 1
 
