@@ -116,6 +116,19 @@ def test_columns_the_format_does_not_know_are_named_and_change_nothing(tmp_path)
     assert events_of(result) == events_of(run("replay", str(plain)))
 
 
+def test_a_trace_from_another_placement_is_named_and_read_as_a_clip(tmp_path):
+    """trace.md knows shoe traces too; the core reads every trace as a waistband clip."""
+    first, *rest = synthetic_trace(20).splitlines()
+    shoe, waist = tmp_path / "shoe.csv", tmp_path / "waist.csv"
+    shoe.write_text("\n".join([first, "# placement: shoe", *rest]))
+    waist.write_text("\n".join([first, "# placement: lower-back (L5)", *rest]))
+    on_shoe, on_waist = run("replay", str(shoe)), run("replay", str(waist))
+    note = f"{shoe}: placement 'shoe': the core is made for a clip on the waistband"
+    assert note in on_shoe.stderr
+    assert "placement" not in on_waist.stderr
+    assert events_of(on_shoe) == events_of(on_waist)
+
+
 def test_without_a_plan_it_prints_steps_and_falls(tmp_path):
     path = tmp_path / "fall.csv"
     path.write_text(synthetic_trace(30, fall_at=20))
