@@ -21,7 +21,7 @@ from retrostride.trace import Trace, TraceError, parse_lines
 
 Event = dict[str, Any]
 RUNTIMES = ("cpython", "micropython")
-CLIP_PLACEMENTS = ("waist", "lower-back")  # trace.md's placements a clip can have
+_CLIP_PLACEMENTS = ("waist", "lower-back")  # trace.md's placements a clip can have
 
 
 def read_trace_text(path: Path) -> str:
@@ -51,7 +51,7 @@ def read_trace(path: Path) -> tuple[str, Trace]:
         names = ", ".join(repr(n) for n in trace.ignored)
         print(f"{path}: ignoring column(s) {names}, not in retrostride-trace v1.", file=sys.stderr)
     placement = trace.meta.get("placement", "")
-    if placement and placement.split()[0].lower() not in CLIP_PLACEMENTS:
+    if placement and placement.split()[0].lower() not in _CLIP_PLACEMENTS:
         print(
             f"{path}: placement {placement!r}: the core is made for a clip on the waistband "
             "and reads this trace as if it were worn there.",

@@ -22,6 +22,7 @@ import time
 import app
 import machine
 
+from retrostride.session import FIELDS
 from retrostride.trace import Trace, iter_rows, on_grid
 
 _BURST = 4  # samples per pump, as the app's pump task reads at 100 Hz
@@ -67,8 +68,8 @@ class Recorder:
         self.n = 0
 
     def add(self, buf, j):
-        """The sample at ``buf[j:j + 7]``, as ``Session.feed`` reads it."""
-        row = [str(buf[j])] + [_milli(buf[j + k]) for k in range(1, 7 if self.gyro else 4)]
+        """The sample at ``buf[j:j + FIELDS]``, as ``Session.feed`` reads it."""
+        row = [str(buf[j])] + [_milli(buf[j + k]) for k in range(1, FIELDS if self.gyro else 4)]
         self.f.write(",".join(row) + "\n")
         self.n += 1
 
