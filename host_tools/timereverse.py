@@ -52,6 +52,7 @@ _BOUT_GAP_MS = 2000
 # strapped to the skin also wobbles faster than that, and a rigid-body lever arm
 # would multiply that wobble, which a clip elsewhere on the body does not share.
 POSE_LOWPASS_HZ = 6.0
+GAIT_BAND_HZ = (0.5, 8.0)  # a stride's harmonics: not posture, not the strap's wobble
 _LABELS = {
     "walk_forward": "walk_backward",
     "run_forward": "run_backward",
@@ -172,10 +173,8 @@ def relocated(trace: Trace, offset_m: Vec) -> Trace:
         if acc is None or _known(r[4:7]) is None:
             out.rows.append(r)
             continue
-        lo, hi = max(i - 1, 0), min(i + 1, len(rows) - 1)
-        dt = (rows[hi][0] - rows[lo][0]) / 1000 or 1.0
         rate_i = (w[0][i], w[1][i], w[2][i])
-        alpha = ((w[0][hi] - w[0][lo]) / dt, (w[1][hi] - w[1][lo]) / dt, (w[2][hi] - w[2][lo]) / dt)
+        alpha = (_slope(rows, w[0], i), _slope(rows, w[1], i), _slope(rows, w[2], i))
         lever = add(cross(alpha, offset_m), cross(rate_i, cross(rate_i, offset_m)))
         moved = (v + round(1000 * x) for v, x in zip(acc, lever, strict=True))
         out.rows.append((r[0], *moved, *r[4:]))
@@ -198,6 +197,56 @@ def ipol_offset(trace: Trace, forward_m: float, left_m: float) -> Vec:
     up = _unit([sum(a[k] for a in still) for k in range(3)])
     fwd = _unit(add(_scaled(up, up[2]), (0.0, 0.0, -1.0)))  # -z, made horizontal
     return add(_scaled(fwd, forward_m), _scaled(cross(up, fwd), left_m))
+
+
+def yaw_axis_offset(trace: Trace) -> Vec:
+    """Where the sensor sat from the axis the body yawed about while walking or
+    running: a horizontal vector in the sensor's own axes, metres.
+
+    A yaw acceleration ``alpha`` about the vertical pushes a point ``d`` off the axis
+    by ``alpha x d``: sideways for a point ahead of the axis, fore and aft for one
+    beside it. So the horizontal acceleration regressed on the yaw acceleration,
+    both band-passed to ``GAIT_BAND_HZ``, is ``up x d``, and that does not need to
+    know which way is forward. On IPOL the back reads ~0.17 m behind the axis
+    (docs/detection.md, "Worn elsewhere on the waistband"). Needs a gyroscope.
+    """
+    if not trace.has_gyro:
+        raise ValueError(f"{trace.name}: the yaw needs the gyroscope")
+    rows = trace.rows
+    moving = [r[7] in _LABELS and _known(r[1:4]) is not None and _known(r[4:7]) is not None
+              for r in rows]  # fmt: skip
+    if not any(moving):
+        raise ValueError(f"{trace.name}: no samples labelled walking or running")
+    rate = trace.rate_hz()
+    acc = [_held([r[1 + k] for r in rows]) for k in range(3)]
+    up = _unit([sum(a for a, m in zip(acc[k], moving, strict=True) if m) for k in range(3)])
+    w = [_lowpass(_held([r[4 + k] for r in rows]), rate, POSE_LOWPASS_HZ) for k in range(3)]
+    yaw = _along(w, up)
+    alpha = _band([_slope(rows, yaw, i) for i in range(len(rows))], rate)
+    vertical = _along(acc, up)
+    level = [_band([a - v * up[k] for a, v in zip(acc[k], vertical, strict=True)], rate)
+             for k in range(3)]  # fmt: skip
+    norm = sum(x * x for x, m in zip(alpha, moving, strict=True) if m)
+    b = [sum(h * x for h, x, m in zip(level[k], alpha, moving, strict=True) if m) / norm
+         for k in range(3)]  # fmt: skip
+    return cross((b[0], b[1], b[2]), up)
+
+
+def _along(xyz: Sequence[Sequence[float]], u: Vec) -> list[float]:
+    """Per sample, the three series' component along ``u``."""
+    return [x * u[0] + y * u[1] + z * u[2] for x, y, z in zip(*xyz, strict=True)]
+
+
+def _slope(rows: Sequence[Row], xs: Sequence[float], i: int) -> float:
+    """d xs / dt at row ``i`` (per second), from its neighbours."""
+    lo, hi = max(i - 1, 0), min(i + 1, len(rows) - 1)
+    return (xs[hi] - xs[lo]) / ((rows[hi][0] - rows[lo][0]) / 1000 or 1.0)
+
+
+def _band(xs: Sequence[float], rate_hz: float) -> list[float]:
+    lo, hi = GAIT_BAND_HZ
+    fast = _lowpass(xs, rate_hz, hi)
+    return [a - b for a, b in zip(fast, _lowpass(fast, rate_hz, lo), strict=True)]
 
 
 def _lowpass(xs: Sequence[float], rate_hz: float, cut_hz: float) -> list[float]:

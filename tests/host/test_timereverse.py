@@ -24,6 +24,7 @@ from host_tools.timereverse import (
     remounted,
     resampled,
     reverse,
+    yaw_axis_offset,
 )
 from retrostride.trace import Trace, parse_lines
 
@@ -171,3 +172,32 @@ def test_ipol_offset_is_ahead_and_to_the_left_in_the_sensors_axes(tilt_deg: int)
     tr.rows = [(*r[:7], "walk_forward", 0) for r in tr.rows]
     with pytest.raises(ValueError, match="standing still"):
         ipol_offset(tr, 0.25, 0.0)
+
+
+def swaying(seconds: float = 20) -> Trace:
+    """A walker at 114 steps a minute, sensed on the axis the pelvis yaws about (1 g on
+    x): it sways and surges at step rate, yaws at stride rate, pitches at step rate."""
+    tr = Trace("sway.csv")
+    tr.has_gyro, tr.has_label, tr.has_step = True, True, True
+    for i in range(int(seconds * 100)):
+        t = i / 100
+        step = 2 * math.pi * 1.9 * t
+        acc = (9807, round(1500 * math.sin(step + 1)), round(800 * math.sin(2 * step)))
+        rates = (round(700 * math.sin(step / 2)), round(300 * math.sin(step)), 0)
+        tr.rows.append((10 * i, *acc, *rates, "walk_forward", 0))
+    return tr
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.floats(-0.3, 0.3), st.floats(-0.3, 0.3))
+def test_yaw_axis_offset_finds_where_relocated_put_the_sensor(ahead: float, left: float) -> None:
+    """The pitch and the walker's own surge and sway (at step rate) say nothing of it."""
+    found = yaw_axis_offset(relocated(swaying(), (0.0, ahead, left)))
+    assert math.dist(found, (0.0, ahead, left)) <= 0.01, found
+
+
+def test_yaw_axis_offset_needs_a_gyroscope_and_a_walk() -> None:
+    with pytest.raises(ValueError, match="gyroscope"):
+        yaw_axis_offset(accelerometer_only(swaying(2)))
+    with pytest.raises(ValueError, match="walking or running"):
+        yaw_axis_offset(spinning(lambda t: (300.0, 0.0, 0.0)))
