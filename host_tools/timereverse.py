@@ -213,6 +213,7 @@ def yaw_axis_offset(trace: Trace) -> Vec:
     if not trace.has_gyro:
         raise ValueError(f"{trace.name}: the yaw needs the gyroscope")
     rows = trace.rows
+    # _LABELS' keys are the walking and running labels
     moving = [r[7] in _LABELS and _known(r[1:4]) is not None and _known(r[4:7]) is not None
               for r in rows]  # fmt: skip
     if not any(moving):
