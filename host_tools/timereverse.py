@@ -166,7 +166,7 @@ def relocated(trace: Trace, offset_m: Vec) -> Trace:
         raise ValueError(f"{trace.name}: moving the sensor needs its gyroscope")
     rows = trace.rows
     rate = trace.rate_hz()
-    w = [_lowpass(_held([r[4 + k] for r in rows]), rate, POSE_LOWPASS_HZ) for k in range(3)]
+    w = _body_rates(trace, rate)
     out = _empty_like(trace)
     for i, r in enumerate(rows):
         acc = _known(r[1:4])
@@ -221,7 +221,7 @@ def yaw_axis_offset(trace: Trace) -> Vec:
     rate = trace.rate_hz()
     acc = [_held([r[1 + k] for r in rows]) for k in range(3)]
     up = _unit([sum(a for a, m in zip(acc[k], moving, strict=True) if m) for k in range(3)])
-    w = [_lowpass(_held([r[4 + k] for r in rows]), rate, POSE_LOWPASS_HZ) for k in range(3)]
+    w = _body_rates(trace, rate)
     yaw = _along(w, up)
     alpha = _band([_slope(rows, yaw, i) for i in range(len(rows))], rate)
     vertical = _along(acc, up)
@@ -231,6 +231,13 @@ def yaw_axis_offset(trace: Trace) -> Vec:
     b = [sum(h * x for h, x, m in zip(level[k], alpha, moving, strict=True) if m) / norm
          for k in range(3)]  # fmt: skip
     return cross((b[0], b[1], b[2]), up)
+
+
+def _body_rates(trace: Trace, rate_hz: float) -> list[list[float]]:
+    """The gyroscope's three rates (rad/s) as the pelvis turns: low-passed at
+    ``POSE_LOWPASS_HZ``, zero-phase, a missing reading holding the one before."""
+    rows = trace.rows
+    return [_lowpass(_held([r[4 + k] for r in rows]), rate_hz, POSE_LOWPASS_HZ) for k in range(3)]
 
 
 def _along(xyz: Sequence[Sequence[float]], u: Vec) -> list[float]:
