@@ -2,11 +2,13 @@
 
 A session is keyed by the sha256 of its log bytes, so the same file synced or
 imported twice is stored once. The device's own session id (from the log
-header) catches the other double count: a copy taken while the session was
-still being written, or one whose damaged records the reader dropped, holds a
-subsequence of the whole log's events, and is replaced by it (or, coming after
-it, not stored). Every session goes in with one transaction, so a crash leaves
-it fully stored or absent.
+header, or from the log's file name when the header is damaged: the device
+names each log after its session) catches the other double count: a copy taken
+while the session was still being written, or one whose damaged records the
+reader dropped, holds a subsequence of the whole log's events, and is replaced
+by it (or, coming after it, not stored); of two copies with the same events the
+more intact one is kept. Every session goes in with one transaction, so a crash
+leaves it fully stored or absent.
 """
 
 from __future__ import annotations
@@ -95,10 +97,22 @@ def decode(data: bytes) -> Decoded:
     return header, events, report
 
 
+def session_of_name(name: str) -> str | None:
+    """The device session id a plain log file name carries (``s00012.rsl``), else None."""
+    if not logbook.is_log_name(name):
+        return None
+    return name[: -len(logbook.LOG_SUFFIX)]
+
+
 def _within(part: list[Event], whole: list[Event]) -> bool:
     """Whether ``part``'s events all appear in ``whole``, in order."""
     rest = iter(whole)
     return all(any(e == w for w in rest) for e in part)
+
+
+def _intactness(report: dict[str, Any]) -> tuple[bool, bool]:
+    """Orders copies holding the same events: an intact header first, then no damage."""
+    return bool(report.get("header_ok", True)), not damage_text(report)
 
 
 def damage_text(report: dict[str, Any]) -> str:
@@ -169,17 +183,25 @@ class Store:
         return row is not None
 
     def add(
-        self, log_bytes: bytes, source: str, decoded: Decoded | None = None
+        self,
+        log_bytes: bytes,
+        source: str,
+        decoded: Decoded | None = None,
+        file_name: str | None = None,
     ) -> tuple[int, bool]:
         """Store one log: ``(session id, True)`` if new, ``(existing id, False)`` if held.
 
         Raises :class:`NotALog`. A log whose events contain, in order, all of stored
         ones' of the same device session (copies taken while it was written, or
         damaged) replaces them; one whose events a stored one contains is held.
+        ``file_name`` (the log's, without folders) names the session when the
+        header does not.
         """
         header, events, report = decoded if decoded is not None else decode(log_bytes)
         digest = sha256_hex(log_bytes)
         device_session = header.get("session")
+        if device_session is None and file_name is not None:
+            device_session = session_of_name(file_name)
         device_session = None if device_session is None else str(device_session)
         db = self._db
         db.execute("BEGIN IMMEDIATE")
@@ -191,11 +213,14 @@ class Store:
             replace: list[int] = []  # copies this log completes (damaged ones differ)
             if device_session is not None:
                 for old in db.execute(
-                    "SELECT id, n_events FROM sessions WHERE device_session = ?",
+                    "SELECT id, report FROM sessions WHERE device_session = ?",
                     (device_session,),
                 ).fetchall():
                     stored = self._events_locked(int(old["id"]))
-                    if _within(stored, events):
+                    old_report = json.loads(old["report"])
+                    if _within(stored, events) and (
+                        events != stored or _intactness(report) > _intactness(old_report)
+                    ):
                         replace.append(int(old["id"]))  # the new log completes the stored one
                     elif _within(events, stored):
                         db.execute("COMMIT")  # an earlier or damaged copy of a stored log

@@ -182,7 +182,7 @@ def sync(
         if damage:
             result.damaged.append(name)
             warn(f"warning: {path}: {damage}; kept {len(decoded[1])} intact events.")
-        store.add(data, f"{source}:{path}", decoded)  # one transaction, committed here
+        store.add(data, f"{source}:{path}", decoded, name)  # one transaction, committed here
         dev.remove(path)
         result.stored.append(name)
     return result

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
                     f"kept {len(d[1])} intact events.",
                     file=sys.stderr,
                 )
-            session_id, new = store.add(data, f"import:{path.resolve()}", d)
+            session_id, new = store.add(data, f"import:{path.resolve()}", d, path.name)
             state = "stored" if new else "already stored"
             print(f"{path}: session {session_id} {state} ({len(d[1])} events)")
     return 0

@@ -64,6 +64,19 @@ def test_damaged_log_warns_and_keeps_every_intact_record(tmp_path, capsys):
     assert len(got) == len(events) - 2 and all(e in events for e in got)
 
 
+def test_a_copy_with_a_damaged_header_is_known_by_its_file_name(tmp_path, capsys):
+    whole = make_log(session_events(), "s00003")
+    damaged = bytearray(whole)
+    damaged[14] ^= 0x08  # the header's JSON
+    (tmp_path / "copy").mkdir()
+    (tmp_path / "s00003.rsl").write_bytes(whole)
+    (tmp_path / "copy" / "s00003.rsl").write_bytes(bytes(damaged))
+    db = str(tmp_path / "s.db")
+    assert run(capsys, "import", str(tmp_path / "s00003.rsl"), "--db", db)[0] == 0
+    code, out, err = run(capsys, "import", str(tmp_path / "copy" / "s00003.rsl"), "--db", db)
+    assert code == 0 and "session 1 already stored" in out and "header is damaged" in err
+
+
 def test_a_file_that_is_not_a_log_is_exit_2_in_one_sentence(tmp_path, capsys):
     bad = tmp_path / "trace.csv"
     bad.write_text("t_ms,ax\n0,1\n")

@@ -121,6 +121,24 @@ def test_a_damaged_copy_and_the_intact_log_are_one_session_in_either_order(tmp_p
         assert st.events(sid) == events and len(st.sessions()) == 1
 
 
+def test_a_copy_whose_header_is_damaged_is_named_by_its_file(tmp_path):
+    """Without its header a copy has no session id; the device's file name carries it."""
+    events = session_events()
+    full = make_log(events)
+    damaged = bytearray(full)
+    damaged[10] ^= 0xFF  # inside the header's JSON: its checksum fails
+    with Store(tmp_path / "a.db") as st:
+        sid, _ = st.add(bytes(damaged), "first the damaged copy", file_name="s1.rsl")
+        assert st.sessions()[0]["device_session"] == "s1" and st.sessions()[0]["damaged"]
+        assert st.add(full, "then the log", file_name="s1.rsl") == (sid, True)
+        assert st.events(sid) == events and len(st.sessions()) == 1
+    with Store(tmp_path / "b.db") as st:
+        sid, _ = st.add(full, "the log")
+        assert st.add(bytes(damaged), "a damaged copy", file_name="s1.rsl") == (sid, False)
+        assert st.add(bytes(damaged), "renamed by hand", file_name="my run.rsl")[1]
+        assert len(st.sessions()) == 2
+
+
 def test_other_sessions_with_the_same_device_id_are_kept_apart(tmp_path):
     with Store(tmp_path / "s.db") as st:
         a, _ = st.add(make_log(session_events(5)), "a")
@@ -176,6 +194,7 @@ def test_damaged_logs_keep_their_intact_events_and_are_marked(tmp_path):
 @given(
     st.integers(3, 25),
     st.lists(st.lists(st.integers(0, 10**6), max_size=3), min_size=1, max_size=4),
+    st.lists(st.integers(0, 10**6), max_size=2),
     st.lists(st.integers(0, 10**6), min_size=1, max_size=3),
     st.randoms(use_true_random=False),
 )
@@ -183,12 +202,14 @@ def test_any_damaged_or_cut_copies_and_the_log_end_as_one_session(
     tmp_path_factory: pytest.TempPathFactory,
     n: int,
     flips: list[list[int]],
+    header_flips: list[int],
     cuts: list[int],
     rnd: Any,
 ) -> None:
-    """Copies of one device session -- records damaged anywhere after the header, or cut
-    short while being written -- and the whole log, imported in any order: one session
-    holding the whole log's events."""
+    """Copies of one device session -- records damaged anywhere, the header too (but
+    not its magic and version, without which it is no log), or cut short while being
+    written -- and the whole log, imported in any order under the device's file name:
+    one session holding the whole log itself."""
     events = session_events(n)
     full = make_log(events)
     header_end = len(make_log([]))
@@ -198,11 +219,16 @@ def test_any_damaged_or_cut_copies_and_the_log_end_as_one_session(
         for p in positions:
             damaged[header_end + p % (len(full) - header_end)] ^= 0x5A
         copies.append(bytes(damaged))
+    for p in header_flips:
+        damaged = bytearray(full)
+        damaged[5 + p % (header_end - 5)] ^= 0x5A
+        copies.append(bytes(damaged))
     copies += [full[: header_end + c % (len(full) - header_end)] for c in cuts]
     rnd.shuffle(copies)
     with Store(tmp_path_factory.mktemp("store") / "s.db") as st_:
         for i, log in enumerate(copies):
-            st_.add(log, f"copy {i}")
+            st_.add(log, f"copy {i}", file_name="s1.rsl")
         sessions = st_.sessions()
         assert len(sessions) == 1
         assert st_.events(int(sessions[0]["id"])) == events
+        assert st_.log_bytes(int(sessions[0]["id"])) == full  # not a copy as complete

@@ -137,6 +137,22 @@ def test_a_log_already_stored_is_freed_without_copying(db):
     check(db, dev)
 
 
+def test_a_header_damaged_log_completes_a_copy_taken_earlier(db):
+    """The device names a log after its session, so the header is not needed to
+    tell that an earlier, cut copy and the whole log are one session."""
+    events = session_events(12)
+    whole = bytearray(make_log(events, "s00007"))
+    db.add(bytes(whole[: len(whole) // 2]), "copied by hand mid-session", file_name="s00007.rsl")
+    whole[12] ^= 0x01  # the header's JSON
+    dev = FakeDevice({"/logs/s00007.rsl": bytes(whole)})
+    warnings: list[str] = []
+    result = sync(dev, db, warn=warnings.append)
+    assert result.stored == ["s00007.rsl"] and dev.files == {}
+    assert any("header is damaged" in w for w in warnings)
+    [session] = db.sessions()
+    assert session["device_session"] == "s00007" and db.events(session["id"]) == events
+
+
 def total_calls() -> int:
     probe = Faulty(FakeDevice(DEVICE), None, Pulled())
     with Store(":memory:") as st:
