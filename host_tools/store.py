@@ -7,8 +7,10 @@ names each log after its session) catches the other double count: a copy taken
 while the session was still being written, or one whose damaged records the
 reader dropped, holds a subsequence of the whole log's events, and is replaced
 by it (or, coming after it, not stored); of two copies with the same events the
-more intact one is kept. Every session goes in with one transaction, so a crash
-leaves it fully stored or absent.
+more intact one is kept. Names repeat (the device's counter restarts when its
+flash is erased, and every board counts alike), so two intact headers must also
+be equal: the device writes a random ``tag`` into each. Every session goes in
+with one transaction, so a crash leaves it fully stored or absent.
 """
 
 from __future__ import annotations
@@ -108,6 +110,16 @@ def _within(part: list[Event], whole: list[Event]) -> bool:
     """Whether ``part``'s events all appear in ``whole``, in order."""
     rest = iter(whole)
     return all(any(e == w for w in rest) for e in part)
+
+
+def _headers_agree(
+    a: dict[str, Any], a_report: dict[str, Any], b: dict[str, Any], b_report: dict[str, Any]
+) -> bool:
+    """Whether two logs of the same name may be one session: copies of a log share its
+    header (the device's random ``tag`` among it); a damaged header cannot say."""
+    if a_report.get("header_ok", True) and b_report.get("header_ok", True):
+        return a == b
+    return True
 
 
 def _intactness(report: dict[str, Any]) -> tuple[bool, bool]:
@@ -213,11 +225,13 @@ class Store:
             replace: list[int] = []  # copies this log completes (damaged ones differ)
             if device_session is not None:
                 for old in db.execute(
-                    "SELECT id, report FROM sessions WHERE device_session = ?",
+                    "SELECT id, header, report FROM sessions WHERE device_session = ?",
                     (device_session,),
                 ).fetchall():
-                    stored = self._events_locked(int(old["id"]))
                     old_report = json.loads(old["report"])
+                    if not _headers_agree(header, report, json.loads(old["header"]), old_report):
+                        continue  # another session of that name (a second board, a reflash)
+                    stored = self._events_locked(int(old["id"]))
                     if _within(stored, events) and (
                         events != stored or _intactness(report) > _intactness(old_report)
                     ):
@@ -284,7 +298,10 @@ class Store:
         return out
 
     def resolve(self, ref: str) -> int | None:
-        """A session id from its number, its device session id or a sha256 prefix."""
+        """A session id from its number, its device session id or a sha256 prefix.
+
+        :class:`UsageError` for a device session id that several sessions share.
+        """
         if ref.isdigit():
             row = self._db.execute("SELECT id FROM sessions WHERE id = ?", (int(ref),)).fetchone()
             if row is not None:
@@ -294,6 +311,12 @@ class Store:
         ).fetchall()
         if len(rows) == 1:
             return int(rows[0]["id"])
+        if len(rows) > 1:
+            numbers = ", ".join(str(r["id"]) for r in rows)
+            raise UsageError(
+                f"{ref!r} names sessions {numbers} (a second board, or one whose flash was "
+                "erased, counts from s00001 again): give the number."
+            )
         if len(ref) >= 6 and all(c in "0123456789abcdef" for c in ref.lower()):
             rows = self._db.execute(
                 "SELECT id FROM sessions WHERE sha256 LIKE ?", (ref.lower() + "%",)

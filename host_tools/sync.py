@@ -182,7 +182,8 @@ def sync(
         if damage:
             result.damaged.append(name)
             warn(f"warning: {path}: {damage}; kept {len(decoded[1])} intact events.")
-        store.add(data, f"{source}:{path}", decoded, name)  # one transaction, committed here
+        # one transaction, committed here; not new: a copy of a stored session held its events
+        new = store.add(data, f"{source}:{path}", decoded, name)[1]
         dev.remove(path)
-        result.stored.append(name)
+        (result.stored if new else result.freed_known).append(name)
     return result

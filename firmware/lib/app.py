@@ -92,6 +92,21 @@ def next_log_name(seq_file=SEQ_FILE):
     return "s" + ("0000" + str(n))[-5:] if n < 100000 else "s" + str(n)
 
 
+def session_tag():
+    """32 random bits as 8 hex digits, for the log header: the name's counter starts
+    again when the flash is erased, and a second board counts alike, so the host
+    tells sessions of the same name apart by this (``host_tools.store``)."""
+    try:
+        from os import urandom  # the ESP32's hardware generator
+
+        b = urandom(4)
+        return "%02x%02x%02x%02x" % (b[0], b[1], b[2], b[3])
+    except ImportError:  # ports without it seed ``random`` themselves
+        import random
+
+        return "%08x" % random.getrandbits(32)
+
+
 class App:
     """Board drivers + core session + haptics + logbook; no asyncio in here.
 
@@ -229,6 +244,7 @@ class App:
         stream = open(path, "wb")
         header = {
             "session": name[: -len(logbook.LOG_SUFFIX)],
+            "tag": session_tag(),
             "plan": self.plan.get("name", ""),
             "board": self.board.get("name", ""),
             "rate_hz": self.rate_hz,

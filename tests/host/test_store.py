@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from host_tools import store as store_mod
+from host_tools.errors import UsageError
 from host_tools.store import NotALog, Store
 from retrostride import logbook
 
@@ -144,6 +145,26 @@ def test_other_sessions_with_the_same_device_id_are_kept_apart(tmp_path):
         a, _ = st.add(make_log(session_events(5)), "a")
         b, new = st.add(make_log(session_events(6)), "b")
         assert new and a != b and len(st.sessions()) == 2
+
+
+@pytest.mark.parametrize("first", ["whole", "short"])
+def test_sessions_that_share_a_name_are_kept_apart_by_their_tags(tmp_path, first):
+    """A reflashed board (its counter restarts) or a second board names its sessions
+    s00001 again. A session cut short before its first step, or with none logged,
+    holds events that another session of the plan also holds, in order."""
+    events = session_events(20)
+    logs = {
+        "whole": make_log(events, "s00001", tag="0a0a0a0a"),
+        "short": make_log(events[:1], "s00001", tag="1b1b1b1b"),
+        "empty": make_log([], "s00001", tag="2c2c2c2c"),
+    }
+    order = [first, *(k for k in logs if k != first)]
+    with Store(tmp_path / "s.db") as st:
+        assert all(st.add(logs[k], k)[1] for k in order)
+        assert sorted(r["n_events"] for r in st.sessions()) == [0, 1, len(events)]
+        with pytest.raises(UsageError, match="names sessions 1, 2, 3"):
+            st.resolve("s00001")
+        assert st.resolve("2") == 2
 
 
 def test_session_summaries_are_session_ends_oldest_first(tmp_path):

@@ -153,6 +153,21 @@ def test_a_header_damaged_log_completes_a_copy_taken_earlier(db):
     assert session["device_session"] == "s00007" and db.events(session["id"]) == events
 
 
+def test_a_copy_of_a_stored_session_is_freed_and_another_of_its_name_stored(db):
+    events = session_events(12)
+    db.add(make_log(events, "s00002", tag="5e5e5e5e"), "synced before")
+    dev = FakeDevice(
+        {
+            "/logs/s00002.rsl": make_log(events[:5], "s00002", tag="5e5e5e5e"),  # a cut copy
+            "/logs/s00001.rsl": make_log(events[:1], "s00001", tag="6f6f6f6f"),
+        }
+    )
+    db.add(make_log(events, "s00001", tag="0d0d0d0d"), "another board's s00001")
+    result = sync(dev, db, warn=quiet)
+    assert result.freed_known == ["s00002.rsl"] and result.stored == ["s00001.rsl"]
+    assert dev.files == {} and len(db.sessions()) == 3
+
+
 def total_calls() -> int:
     probe = Faulty(FakeDevice(DEVICE), None, Pulled())
     with Store(":memory:") as st:

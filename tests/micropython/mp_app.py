@@ -91,6 +91,21 @@ def test_a_session_over_the_fifo_is_logged_and_decodes_to_the_coach_events():
     assert "OPEN" not in os.listdir("/logs")  # closed cleanly
 
 
+def test_each_log_header_carries_its_own_random_tag():
+    """Names repeat once the flash is erased; the host tells sessions apart by the tag."""
+    chip, a = _fresh(json.dumps(PLAN))
+    tags = []
+    for k in range(2):
+        a.start_session(10000 * k)
+        _walk(chip, a, 1, 10000 * k)
+        a.stop_session()
+        header, _, report = _log(a)
+        assert report["header_ok"] and len(header["tag"]) == 8
+        int(header["tag"], 16)
+        tags.append(header["tag"])
+    assert tags[0] != tags[1]
+
+
 def test_every_buzz_event_reaches_the_player_and_the_motor():
     chip, a = _fresh(json.dumps(PLAN))
     a.start_session(0)

@@ -203,7 +203,7 @@ def _finds(buf, base, c, t, cad, pct, state, t_order):
 class Writer:
     """Appends events to ``stream`` (a file opened ``"wb"``), one flushed record each.
 
-    ``header`` is a JSON-ready dict (session id, start, board, plan, firmware…);
+    ``header`` is a JSON-ready dict (session id and random tag, board, plan, firmware…);
     ``tick_ms`` the sample period, recorded in the header for information.
     """
 
