@@ -4,7 +4,8 @@ The image header says which chip it was built for (byte 0 is 0xE9, the u16 at
 offset 12 is the chip id); the chip on the port says what it is. Flashing an
 S3 image onto a plain ESP32 bricks nothing but wastes the runner's evening, so
 the two are compared before anything is erased. The write offset comes from
-esptool's own chip table (0x1000 for ESP32 and S2, 0 for S3 and C3).
+esptool's own chip table (0x1000 for ESP32 and S2, 0 for S3 and C3). Erasing
+also deletes session logs not yet synced, so the command looks for them first.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from esptool.targets import CHIP_DEFS
 from serial.tools import list_ports
 
 from host_tools.errors import CommandFailed, UsageError
+from retrostride import logbook
 
 IMAGE_MAGIC = 0xE9
 # USB-serial bridges found on ESP32 boards, and Espressif's own USB (S2/S3/C3).
@@ -92,6 +94,23 @@ def find_port() -> str:
         raise UsageError(f"several boards are plugged in ({names}): choose one with --port.")
     device: str = found[0].device
     return device
+
+
+def logs_on_board(port: str) -> list[str] | None:
+    """The session logs the board holds (sync deletes each once stored, so these are
+    not synced yet), or None when no MicroPython answers (a new board, or one left
+    in its bootloader): erasing the flash would lose them."""
+    import contextlib
+    import io
+
+    from host_tools.device import Device
+
+    try:  # mpremote prints what it got when the raw REPL does not answer
+        with contextlib.redirect_stdout(io.StringIO()), Device(port, timeout_s=2) as dev:
+            names = dev.list_sizes(logbook.LOG_DIR)
+    except (CommandFailed, UsageError):
+        return None
+    return sorted(n for n in names if logbook.is_log_name(n))
 
 
 def flash(port: str, image: Image, chip: str | None = None, baud: int = 460800) -> str:

@@ -1,5 +1,7 @@
 """flash: image checks, port detection and the esptool sequence, without a board."""
 
+from __future__ import annotations
+
 import struct
 from types import SimpleNamespace
 
@@ -7,9 +9,10 @@ import pytest
 from esptool import cmds
 from esptool.targets import CHIP_DEFS
 
+from host_tools import device
 from host_tools import flash as flashing
 from host_tools.cli import main
-from host_tools.errors import UsageError
+from host_tools.errors import CommandFailed, UsageError
 
 
 def image(tmp_path, chip_id: int, magic: int = 0xE9):
@@ -119,3 +122,58 @@ def test_a_port_nobody_answers_on_is_one_sentence_and_exit_1(tmp_path, capsys):
     assert code == 1
     err = capsys.readouterr().err
     assert "no ESP chip answered" in err and "Traceback" not in err
+
+
+def board_holding(files: dict[str, int]) -> type:
+    """A MicroPython board as ``host_tools.device.Device`` sees it: its ``/logs`` folder."""
+
+    class Board:
+        def __init__(self, port: str, timeout_s: float) -> None:
+            pass
+
+        def __enter__(self) -> Board:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def list_sizes(self, folder: str) -> dict[str, int]:
+            assert folder == "/logs"
+            return files
+
+    return Board
+
+
+@pytest.mark.parametrize(
+    ("files", "flags", "erased"),
+    [
+        ({"s00003.rsl": 900, "s00004.rsl": 20, "OPEN": 10}, [], False),
+        ({"s00003.rsl": 900}, ["--discard-logs"], True),
+        ({"OPEN": 10}, [], True),  # a marker with nothing behind it
+        ({}, [], True),
+    ],
+)
+def test_a_board_holding_logs_never_synced_is_not_erased(
+    monkeypatch, tmp_path, capsys, files, flags, erased
+):
+    calls: list = []
+    fake_esp(monkeypatch, "esp32", calls)
+    monkeypatch.setattr(device, "Device", board_holding(files))
+    path = image(tmp_path, 0)
+    code = main(["flash", "--port", "/dev/ttyUSB0", "--firmware", str(path), *flags])
+    err = capsys.readouterr().err
+    assert (("erase",) in calls) == erased and code == (0 if erased else 2)
+    if not erased:
+        assert "2 session log(s) not synced yet (s00003.rsl, s00004.rsl)" in err
+        assert "retrostride sync" in err and "--discard-logs" in err
+
+
+def test_a_board_without_micropython_is_flashed(monkeypatch, tmp_path):
+    def silent(port: str, timeout_s: float) -> None:
+        raise CommandFailed("could not enter the raw REPL")
+
+    calls: list = []
+    fake_esp(monkeypatch, "esp32", calls)
+    monkeypatch.setattr(device, "Device", silent)
+    assert main(["flash", "--port", "/dev/ttyUSB0", "--firmware", str(image(tmp_path, 0))]) == 0
+    assert ("erase",) in calls
