@@ -42,6 +42,8 @@ def test_nan_is_a_missing_reading_not_an_error():
         ("0,1,2", "test.csv:4: expected 9 fields, found 3"),
         ("0,x,0,0,0,0,0,still,0", "test.csv:4: ax is not a number: 'x'"),
         ("-5,0,0,0,0,0,0,still,0", "test.csv:4: t_ms must be a non-negative integer"),
+        ("\u00b2,0,0,0,0,0,0,still,0", "test.csv:4: t_ms must be a non-negative integer"),
+        ("0,0,-9.9e300,0,0,0,0,still,0", "test.csv:4: ay is out of range: '-9.9e300'"),
         ("0,0,0,0,0,0,0,jog,0", "test.csv:4: unknown label 'jog'"),
         ("0,0,0,0,0,0,0,still,2", "test.csv:4: step must be 0 or 1"),
         ("1732838400000,0,0,0,0,0,0,still,0", "test.csv:4: t_ms counts from the trace's start"),

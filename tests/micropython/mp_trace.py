@@ -33,6 +33,8 @@ def test_errors_name_file_and_line():
         TraceError, parse_lines, [HEADER, "0,0,0,0,0,0,0,still,0", "0,x,0,0,0,0,0,still,0"], "t.csv"
     )
     assert str(e).startswith("t.csv:3: ax is not a number"), str(e)
+    e = raises(TraceError, parse_lines, [HEADER, "0,0,1e99,0,0,0,0,still,0"], "t.csv")
+    assert str(e) == "t.csv:2: ay is out of range: '1e99'", str(e)
     e = raises(
         TraceError, parse_lines, [HEADER, "9,0,0,0,0,0,0,still,0", "8,0,0,0,0,0,0,still,0"], "t.csv"
     )

@@ -216,9 +216,12 @@ def iter_rows(trace, lines):
 
 def _row(fields, index, has_gyro, where):
     text = fields[index["t_ms"]].strip()
-    if not text.isdigit():
+    try:
+        t = int(text) if text.isdigit() else -1  # isdigit: CPython's takes "²" too
+    except ValueError:
+        t = -1
+    if t < 0:
         raise TraceError(where + ": t_ms must be a non-negative integer, got " + repr(text))
-    t = int(text)
     if t > T_MAX_MS:
         raise TraceError(
             where + ": t_ms counts from the trace's start, at most " + str(T_MAX_MS)
@@ -231,8 +234,8 @@ def _row(fields, index, has_gyro, where):
             continue
         try:
             values.append(parse_milli(fields[index[n]]))
-        except ValueError:
-            raise TraceError(where + ": " + n + " is not a number: " + repr(fields[index[n]]))
+        except ValueError as e:  # not a number, or out of range
+            raise TraceError(where + ": " + n + " is " + str(e))
     label = None
     if "label" in index:
         label = fields[index["label"]].strip()
