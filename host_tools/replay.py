@@ -73,8 +73,8 @@ def replay_micropython(
     """Replay inside MicroPython; events come back as JSON lines."""
     own = mp is None
     runtime = mp if mp is not None else MicroPython(timeout_s=600)
-    try:
-        runtime.write_file("/trace.csv", text)
+    try:  # the lines CPython's reader sees (a file of CR-only line ends is one line to MicroPython)
+        runtime.write_file("/trace.csv", "\n".join(text.splitlines()) + "\n")
         load = "None"
         if plan_text is not None:
             runtime.write_file("/plan.json", plan_text)

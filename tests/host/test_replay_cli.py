@@ -181,6 +181,15 @@ def test_plan_replay_is_identical_in_both_runtimes(tmp_path):
     assert {"interval", "buzz", "fall", "session_end"} <= set(kinds)
 
 
+def test_old_mac_line_ends_replay_alike_in_both_runtimes(tmp_path):
+    path = tmp_path / "cr.csv"
+    path.write_bytes(synthetic_trace(12).replace("\n", "\r").encode())
+    cp = run("replay", str(path))
+    mp = run("replay", str(path), "--runtime", "micropython")
+    assert cp.returncode == mp.returncode == 0, mp.stderr
+    assert cp.stdout == mp.stdout and events_of(cp)
+
+
 def test_an_invalid_plan_is_refused_before_running(tmp_path):
     path = tmp_path / "walk.csv"
     path.write_text(synthetic_trace(2))
