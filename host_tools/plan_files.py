@@ -40,10 +40,12 @@ def plan_problems(text: str, cap_s: int | None = None) -> list[str]:
         )
         return dict(items)
 
-    with contextlib.suppress(ValueError):  # not JSON: the validator says where
-        json.loads(text, object_pairs_hook=pairs)
     try:
+        with contextlib.suppress(ValueError):  # not JSON: the validator says where
+            json.loads(text, object_pairs_hook=pairs)
         plans.load(text, cap_s)
+    except RecursionError:  # CPython's JSON reader gives up at ~1000 levels
+        return ["$: nested too deep to read (repeats nest at most 6 deep)"]
     except plans.PlanError as e:
         return twice + list(e.problems)
     return twice

@@ -85,6 +85,16 @@ def test_not_json_and_missing_file(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_json_nested_past_what_the_reader_takes_is_one_line(tmp_path):
+    deep = tmp_path / "deep.json"
+    nest = 2000
+    blocks = '{"repeat": 2, "blocks": [' * nest + '{"kind": "forward", "seconds": 5}' + "]}" * nest
+    deep.write_text('{"version": 1, "name": "deep", "blocks": [' + blocks + "]}")
+    result = run("validate", str(deep))
+    assert result.returncode == 2 and "nested too deep to read" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
 def test_next_without_history_holds(tmp_path):
     result = run("next", "--db", str(tmp_path / "missing.db"))
     assert result.returncode == 2 and "no session database" in result.stderr
