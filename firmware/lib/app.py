@@ -40,6 +40,9 @@ _HAPTIC_MS = const(10)
 _BUTTON_MS = const(10)
 _WDT_MS = const(8000)
 _WDT_FEED_MS = const(1000)
+# the host's turn after it breaks in (sync, deploy): the watchdog, which cannot be
+# stopped and is fed by nothing at the REPL, gets this long before it restarts the app
+_HOST_WDT_MS = const(900000)
 _BATTERY_MS = const(60000)
 _LIGHT_SLEEP_AFTER_MS = const(60000)  # idle (no session) before light sleeping
 _DEEP_SLEEP_AFTER_MS = const(600000)  # idle before deep sleep (button wakes)
@@ -473,9 +476,44 @@ async def run(app):
     await asyncio.gather(*tasks)
 
 
+def hand_over(app):
+    """The host broke in with Ctrl-C (mpremote, for sync or deploy): end the session
+    so its log is closed and can be synced, silence the motor, and give the
+    watchdog the host's time instead of 8 s (a sync cut off every 8 s would never
+    finish a long log); after that it restarts the app."""
+    import machine
+    import micropython
+
+    micropython.kbd_intr(-1)  # a second Ctrl-C must not cut the log's last record
+    try:
+        app.stop_session()
+        if app.motor is not None:
+            app.motor.set_level(0)
+        machine.WDT(timeout=_HOST_WDT_MS)
+    finally:
+        micropython.kbd_intr(3)
+
+
+def release_open_log(log_dir=None):
+    """At boot no session runs, so a log still marked open was cut short (a crash, a
+    power cut, a watchdog reset): unmark it, so the next sync takes it as it is."""
+    import os
+
+    from retrostride import logbook
+
+    try:
+        os.remove((log_dir or logbook.LOG_DIR) + "/OPEN")
+    except OSError:
+        pass  # nothing was left open
+
+
 def main():
     """Entry point from ``main.py`` on a board."""
     import asyncio
 
+    release_open_log()
     app = App(read_board(), read_text(PLAN_FILE))
-    asyncio.run(run(app))
+    try:
+        asyncio.run(run(app))
+    except KeyboardInterrupt:
+        hand_over(app)

@@ -91,6 +91,32 @@ def test_a_session_over_the_fifo_is_logged_and_decodes_to_the_coach_events():
     assert "OPEN" not in os.listdir("/logs")  # closed cleanly
 
 
+def test_the_host_breaking_in_closes_the_log_and_buys_time_from_the_watchdog():
+    """mpremote's Ctrl-C stops the app at the REPL, where nothing feeds the watchdog."""
+    chip, a = _fresh(json.dumps(PLAN))
+    a.start_session(0)
+    _walk(chip, a, 3)
+    a.motor.set_level(200)  # caught mid-buzz
+    app.hand_over(a)
+    _, events, report = _log(a)
+    assert report["records_dropped"] == 0 and events[-1]["type"] == "session_end"
+    assert "OPEN" not in os.listdir("/logs") and a.session is None
+    assert a.motor.level == 0 and machine.pwms[25].duty_u16() == 0
+    assert machine.watchdogs[-1].timeout == 900000
+
+
+def test_a_log_left_open_by_a_crash_is_released_at_boot():
+    chip, a = _fresh(json.dumps(PLAN))
+    a.start_session(0)
+    _walk(chip, a, 2)  # then the board resets: the session never stops
+    assert "OPEN" in os.listdir("/logs")
+    app.release_open_log()
+    assert "OPEN" not in os.listdir("/logs")
+    _, events, _ = _log(a)
+    assert events[0]["type"] == "session_start" and events[-1]["type"] != "session_end"
+    app.release_open_log()  # nothing open: nothing to do
+
+
 def test_each_log_header_carries_its_own_random_tag():
     """Names repeat once the flash is erased; the host tells sessions apart by the tag."""
     chip, a = _fresh(json.dumps(PLAN))
