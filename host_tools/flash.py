@@ -134,6 +134,8 @@ def flash(port: str, image: Image, chip: str | None = None, baud: int = 460800) 
             ) from e
         raise CommandFailed(f"cannot open {port}: {text}.") from e
     except (FatalError, OSError) as e:
+        if "Errno 2]" in str(e):  # esptool's "could not open port ...: No such file"
+            raise UsageError(f"no serial port {port}: is the board plugged in?") from e
         raise CommandFailed(
             f"no ESP chip answered on {port}: check the cable, or hold BOOT while pressing "
             f"RESET to enter the bootloader ({_one_line(e)})."

@@ -177,3 +177,9 @@ def test_a_board_without_micropython_is_flashed(monkeypatch, tmp_path):
     monkeypatch.setattr(device, "Device", silent)
     assert main(["flash", "--port", "/dev/ttyUSB0", "--firmware", str(image(tmp_path, 0))]) == 0
     assert ("erase",) in calls
+
+
+def test_a_port_that_does_not_exist_is_bad_input(tmp_path, capsys):
+    path = image(tmp_path, 0)
+    assert main(["flash", "--port", str(tmp_path / "ttyNONE"), "--firmware", str(path)]) == 2
+    assert "no serial port" in capsys.readouterr().err
