@@ -97,9 +97,9 @@ def find_port() -> str:
 
 
 def logs_on_board(port: str) -> list[str] | None:
-    """The session logs the board holds (sync deletes each once stored, so these are
-    not synced yet), or None when no MicroPython answers (a new board, or one left
-    in its bootloader): erasing the flash would lose them."""
+    """The session logs on the board, which erasing the flash would lose (sync deletes
+    each once it is stored, so none of these is); None when no MicroPython answers
+    (a new board, or one left in its bootloader)."""
     import contextlib
     import io
 
