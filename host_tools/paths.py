@@ -32,9 +32,9 @@ def bundled_or_file(spec: str | Path, folder: Path, what: str) -> Path:
 
 
 def read_text(path: Path, what: str) -> str:
-    """A user's text file, as UTF-8."""
+    """A user's text file, as UTF-8 (a byte-order mark, as Windows editors write, dropped)."""
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")
     except OSError as e:
         raise UsageError(f"cannot read {what} {path}: {e.strerror or e}.") from e
     except UnicodeDecodeError as e:

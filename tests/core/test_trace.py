@@ -44,6 +44,7 @@ def test_nan_is_a_missing_reading_not_an_error():
         ("-5,0,0,0,0,0,0,still,0", "test.csv:4: t_ms must be a non-negative integer"),
         ("\u00b2,0,0,0,0,0,0,still,0", "test.csv:4: t_ms must be a non-negative integer"),
         ("0,0,-9.9e300,0,0,0,0,still,0", "test.csv:4: ay is out of range: '-9.9e300'"),
+        ("0," + "7" * 99 + "x,0,0,0,0,0,still,0", "ax is not a number: '" + "7" * 40 + "'..."),
         ("0,0,0,0,0,0,0,jog,0", "test.csv:4: unknown label 'jog'"),
         ("0,0,0,0,0,0,0,still,2", "test.csv:4: step must be 0 or 1"),
         ("1732838400000,0,0,0,0,0,0,still,0", "test.csv:4: t_ms counts from the trace's start"),

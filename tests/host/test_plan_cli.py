@@ -95,6 +95,13 @@ def test_json_nested_past_what_the_reader_takes_is_one_line(tmp_path):
     assert result.stderr.count("\n") == 1
 
 
+def test_a_plan_saved_with_a_byte_order_mark_is_read(tmp_path):
+    plan = tmp_path / "notepad.json"
+    plan.write_bytes(b"\xef\xbb\xbf" + (PLANS / "intro.json").read_bytes())
+    result = run("validate", str(plan))
+    assert result.returncode == 0, result.stderr
+
+
 def test_next_without_history_holds(tmp_path):
     result = run("next", "--db", str(tmp_path / "missing.db"))
     assert result.returncode == 2 and "no session database" in result.stderr

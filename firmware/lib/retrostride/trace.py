@@ -60,10 +60,10 @@ def parse_milli(text):
     else:
         digits = s
     if not digits or not digits.isdigit():
-        raise ValueError("not a number: " + repr(text))
+        raise ValueError("not a number: " + _shown(text))
     exp += 3  # thousandths
     if exp > _EXP_MAX:  # 10**exp would take the heap (and the time) of a device
-        raise ValueError("out of range: " + repr(text))
+        raise ValueError("out of range: " + _shown(text))
     if exp < -len(digits):  # under a thousandth: rounds to zero
         return 0
     value = int(digits)
@@ -73,6 +73,11 @@ def parse_milli(text):
         div = 10 ** (-exp)
         value = (value + div // 2) // div
     return -value if neg else value
+
+
+def _shown(text):
+    """A field for a message: its repr, cut short (a bad field may be a whole file)."""
+    return repr(text) if len(text) <= 40 else repr(text[:40]) + "..."
 
 
 class Trace:
@@ -221,7 +226,7 @@ def _row(fields, index, has_gyro, where):
     except ValueError:
         t = -1
     if t < 0:
-        raise TraceError(where + ": t_ms must be a non-negative integer, got " + repr(text))
+        raise TraceError(where + ": t_ms must be a non-negative integer, got " + _shown(text))
     if t > T_MAX_MS:
         raise TraceError(
             where + ": t_ms counts from the trace's start, at most " + str(T_MAX_MS)
@@ -242,12 +247,12 @@ def _row(fields, index, has_gyro, where):
         if label == "":
             label = None
         elif label not in LABELS:
-            raise TraceError(where + ": unknown label " + repr(label))
+            raise TraceError(where + ": unknown label " + _shown(label))
     step = None
     if "step" in index:
         text = fields[index["step"]].strip()
         if text not in ("0", "1", ""):
-            raise TraceError(where + ": step must be 0 or 1, got " + repr(text))
+            raise TraceError(where + ": step must be 0 or 1, got " + _shown(text))
         step = 1 if text == "1" else 0
     return (t, values[0], values[1], values[2], values[3], values[4], values[5], label, step)
 
