@@ -338,8 +338,8 @@ def miscalibrated(
 
 def _turned(m: Mat, v: Sequence[int | None]) -> tuple[int | None, ...]:
     """``m @ v`` in whole units; a reading with a nan component stays unreadable."""
-    known = [x for x in v if x is not None]
-    if len(known) < 3:
+    known = _known(v)
+    if known is None:
         return (None, None, None)
     return tuple(round(x) for x in rotate(m, known))
 
