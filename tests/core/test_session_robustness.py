@@ -1,7 +1,7 @@
 """Whatever a sensor or a trace file sends, at any rate a trace can state (1-1000 Hz,
 averaged down over 300 Hz as replay does), the core keeps running: no exception,
-only step, fall and sensor-warning events, in time order of decision, and no
-contact dated before the session or after its end."""
+only step, fall and sensor-warning events, in time order of decision, steps in
+time order of contact too, and no contact dated before the session or after its end."""
 
 from __future__ import annotations
 
@@ -76,4 +76,23 @@ def test_any_stream_at_any_rate_is_taken_without_raising(
     assert {e["type"] for e in events} <= {"step", "fall", "warning"}
     decided = [int(e.get("decided_ms", e["t_ms"])) for e in events]  # type: ignore[call-overload]
     assert decided == sorted(decided)
+    contacts = [int(e["t_ms"]) for e in events if e["type"] == "step"]  # type: ignore[call-overload]
+    assert contacts == sorted(contacts)
     assert all(0 <= int(e["t_ms"]) <= t for e in events)  # type: ignore[call-overload]
+
+
+def test_a_contact_read_as_two_steps_keeps_the_steps_in_time_order() -> None:
+    """IPOL 4-6 opens with one contact's two peaks 200 ms apart: the first step is dated
+    as walking (after its peak), the second as running at 300 spm (before it). Left
+    alone, the second came out dated before the first."""
+    events: list[dict[str, object]] = []
+    s = session.Session(100, events.append)
+    t = 0
+    for k in range(400):  # 2 s standing, a double bump, 2 s standing
+        up = 3000 if k in range(200, 204) or k in range(220, 224) else 0
+        t = 10 * k
+        s.feed_row((t, 0, 0, G + up, None, None, None))
+    s.finish(t)
+    steps = [e for e in events if e["type"] == "step"]
+    assert [e["gait"] for e in steps] == ["walk", "run"]  # the case itself
+    assert steps[0]["t_ms"] == steps[1]["t_ms"]

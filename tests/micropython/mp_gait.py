@@ -425,3 +425,14 @@ def test_the_upright_is_not_taken_from_a_bent_posture():
     for k in range(300, 600):
         s.feed_row((10 * k, bent[0], 0, bent[1], None, None, None))
     assert list(d.u_still) == [0, 0, 1024]
+
+
+def test_a_contact_read_as_two_steps_keeps_the_steps_in_time_order():
+    """As tests/core/test_session_robustness.py: one contact's two peaks 200 ms apart."""
+    buf = array("i", bytes(16 * 400))
+    for k in range(400):
+        buf[4 * k] = 10 * k
+        buf[4 * k + 3] = G + (3000 if 200 <= k < 204 or 220 <= k < 224 else 0)
+    steps = run(buf)
+    assert [e["gait"] for e in steps] == ["walk", "run"]
+    assert steps[0]["t_ms"] == steps[1]["t_ms"]
