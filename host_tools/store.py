@@ -302,7 +302,7 @@ class Store:
 
         :class:`UsageError` for a device session id that several sessions share.
         """
-        if ref.isdigit():
+        if ref.isascii() and ref.isdigit():  # isdigit takes "²", which int() refuses
             row = self._db.execute("SELECT id FROM sessions WHERE id = ?", (int(ref),)).fetchone()
             if row is not None:
                 return int(row["id"])

@@ -88,6 +88,7 @@ def test_a_log_is_stored_once_with_its_summary_and_events(tmp_path):
         assert st.resolve(str(sid)) == sid == st.resolve("s1")
         assert st.resolve(store_mod.sha256_hex(log)[:10]) == sid
         assert st.resolve("nope") is None
+        assert st.resolve("\u00b2") is None  # isdigit takes it, int() does not
 
 
 def test_a_copy_taken_mid_session_is_replaced_by_the_full_log_not_added(tmp_path):

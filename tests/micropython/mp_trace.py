@@ -26,6 +26,8 @@ def test_parse_milli_edge_cases():
     assert parse_milli("-4e-7") == 0
     assert parse_milli("12e33") == 12 * 10**36
     raises(ValueError, parse_milli, "1e999999999")
+    for text in ("\u0663", "1e\u0663", "\u00b2", "1e 2", "1e1_0", "1e+-2"):
+        raises(ValueError, parse_milli, text)
 
 
 def test_errors_name_file_and_line():

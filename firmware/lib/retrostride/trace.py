@@ -51,7 +51,12 @@ def parse_milli(text):
     if e < 0:
         e = s.find("E")
     if e >= 0:
-        exp = int(s[e + 1 :])
+        x = s[e + 1 :]
+        exp = -1 if x[:1] == "-" else 1
+        x = x[1:] if x[:1] in ("-", "+") else x
+        if not _digits(x):
+            raise ValueError("not a number: " + _shown(text))
+        exp *= int(x)
         s = s[:e]
     point = s.find(".")
     if point >= 0:
@@ -59,7 +64,7 @@ def parse_milli(text):
         exp -= len(s) - point - 1
     else:
         digits = s
-    if not digits or not digits.isdigit():
+    if not _digits(digits):
         raise ValueError("not a number: " + _shown(text))
     exp += 3  # thousandths
     if exp > _EXP_MAX:  # 10**exp would take the heap (and the time) of a device
@@ -73,6 +78,18 @@ def parse_milli(text):
         div = 10 ** (-exp)
         value = (value + div // 2) // div
     return -value if neg else value
+
+
+def _digits(text):
+    """Non-empty and ASCII digits only: CPython's ``isdigit`` and ``int`` also take
+    other scripts' digits (and ``int`` spaces and underscores), MicroPython's do not,
+    and a trace must read the same in both."""
+    if not text:
+        return False
+    for c in text:
+        if c < "0" or c > "9":
+            return False
+    return True
 
 
 def _shown(text):
@@ -221,10 +238,7 @@ def iter_rows(trace, lines):
 
 def _row(fields, index, has_gyro, where):
     text = fields[index["t_ms"]].strip()
-    try:
-        t = int(text) if text.isdigit() else -1  # isdigit: CPython's takes "²" too
-    except ValueError:
-        t = -1
+    t = int(text) if _digits(text) else -1
     if t < 0:
         raise TraceError(where + ": t_ms must be a non-negative integer, got " + _shown(text))
     if t > T_MAX_MS:
