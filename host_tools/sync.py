@@ -143,7 +143,7 @@ def sync(
     result = SyncResult()
     folder = logbook.LOG_DIR
     sizes = dev.list_sizes(folder)
-    marker = logbook.OPEN_MARKER.rsplit("/", 1)[1]
+    marker = logbook.OPEN_NAME
     if marker in sizes:
         result.open_log = dev.read_small(logbook.OPEN_MARKER).decode(errors="replace").strip()
     for name in sorted(sizes):

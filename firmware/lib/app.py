@@ -242,11 +242,11 @@ class App:
             os.mkdir(d)
         except OSError:
             pass  # already there
-        name = next_log_name() + logbook.LOG_SUFFIX
-        path = d + "/" + name
+        session = next_log_name()
+        path = d + "/" + session + logbook.LOG_SUFFIX
         stream = open(path, "wb")
         header = {
-            "session": name[: -len(logbook.LOG_SUFFIX)],
+            "session": session,
             "tag": session_tag(),
             "plan": self.plan.get("name", ""),
             "board": self.board.get("name", ""),
@@ -254,8 +254,8 @@ class App:
             "app": VERSION,
         }
         self.writer = logbook.Writer(stream, header, max(1, min(255, 1000 // self.rate_hz)))
-        with open(d + "/OPEN", "w") as f:
-            f.write(name)
+        with open(d + "/" + logbook.OPEN_NAME, "w") as f:
+            f.write(session + logbook.LOG_SUFFIX)
         self.log_path = path
         return stream
 
@@ -323,12 +323,7 @@ class App:
         if self.writer is not None:
             self.writer.close()
         self.writer = None
-        import os
-
-        try:
-            os.remove((self.log_dir or "/logs") + "/OPEN")
-        except OSError:
-            pass
+        release_open_log(self.log_dir)
 
     def pump(self, now_ms):
         """Read the IMU FIFO once and feed each sample to the session; returns the count.
@@ -495,14 +490,15 @@ def hand_over(app):
 
 
 def release_open_log(log_dir=None):
-    """At boot no session runs, so a log still marked open was cut short (a crash, a
-    power cut, a watchdog reset): unmark it, so the next sync takes it as it is."""
+    """Unmark the log being written, so sync takes it: a session's end closed it; at
+    boot no session runs, so a log still marked open was cut short (a crash, a power
+    cut, a watchdog reset) and is taken as it is."""
     import os
 
     from retrostride import logbook
 
     try:
-        os.remove((log_dir or logbook.LOG_DIR) + "/OPEN")
+        os.remove((log_dir or logbook.LOG_DIR) + "/" + logbook.OPEN_NAME)
     except OSError:
         pass  # nothing was left open
 

@@ -60,7 +60,8 @@ from binascii import crc32
 
 LOG_DIR = "/logs"
 LOG_SUFFIX = ".rsl"
-OPEN_MARKER = "/logs/OPEN"  # holds the file name of the log being written, if any
+OPEN_NAME = "OPEN"  # in LOG_DIR: holds the file name of the log being written, if any
+OPEN_MARKER = LOG_DIR + "/" + OPEN_NAME
 MAGIC = b"RSLG"
 VERSION = 1
 DEFAULT_TICK_MS = 10
