@@ -52,11 +52,12 @@ def parse_milli(text):
         e = s.find("E")
     if e >= 0:
         x = s[e + 1 :]
-        exp = -1 if x[:1] == "-" else 1
-        x = x[1:] if x[:1] in ("-", "+") else x
+        sign = x[:1]
+        if sign in ("-", "+"):
+            x = x[1:]
         if not _digits(x):
             raise ValueError("not a number: " + _shown(text))
-        exp *= int(x)
+        exp = -int(x) if sign == "-" else int(x)
         s = s[:e]
     point = s.find(".")
     if point >= 0:
