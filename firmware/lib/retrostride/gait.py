@@ -134,6 +134,7 @@ class GaitClassifier:
         self.shift_f = 0  # best circular shift against the forward template
         self.shift_b = 0  # ... against the reversed template
         self.shift_ms = 0  # contact time minus the detector's peak time, ms
+        self.contact_ms = 0  # the last step's contact time (``date``)
         self.score = 0  # last stride's score: > 0 forward-like, < 0 backward-like
         # the session's frame (see ``relative``), per gait
         self._lead_prev = array("i", (0, 0, 0))  # the detector's lead over the step before
@@ -377,6 +378,21 @@ class GaitClassifier:
         """
         d = self._d
         return d.hard_turn() or (opening and d.turned_n > i_peak)
+
+    def date(self, t_peak):
+        """The contact time of the step just classified, whose peak came at ``t_peak``.
+
+        Dated by its own gait and direction (``shift_ms``), a step could come out
+        before the one classified just before it (IPOL 4-6: one contact's two peaks,
+        read as a walking step and a running one), and a run under way at the start
+        has its first contact before it: the contacts stay in time order and within
+        the session.
+        """
+        t = t_peak + self.shift_ms
+        if t < self.contact_ms:
+            t = self.contact_ms
+        self.contact_ms = t
+        return t
 
     def classify(self, i_peak, i_prev, cadence):
         d = self._d

@@ -49,7 +49,6 @@ class Session:
         self._coach = coach
         self.now_ms = 0
         self.steps = 0
-        self._contact_ms = 0  # the last step's contact time
         self._a = array("i", (0, 0, 0))  # the sample's acceleration, clamped
         self._row = [0] * FIELDS  # ``feed_row``'s sample
         self.guard = SensorGuard(emit, period, saturation_mm_s2)
@@ -112,17 +111,10 @@ class Session:
         t_peak = d.t[i_peak & MASK]
         interval = t_peak - d.t[i_prev & MASK] if i_prev >= 0 else 0
         cadence = (60000 + interval // 2) // interval if interval > 0 else 0
-        direction, gait, confidence = self.classifier.classify(i_peak, i_prev, cadence)
-        # dated by its own gait and direction, a step may come out before the one
-        # decided just before it (IPOL 4-6: one contact's two peaks, read as a walking
-        # step and a running one), and a run under way at the start has its first
-        # contact before it: the contacts stay in time order and within the session
-        t = t_contact + self.classifier.shift_ms
-        if t < self._contact_ms:
-            t = self._contact_ms
-        self._contact_ms = t
+        c = self.classifier
+        direction, gait, confidence = c.classify(i_peak, i_prev, cadence)
         step = events.step(
-            t,
+            c.date(t_contact),
             events.DIRECTIONS[direction],
             events.GAITS[gait],
             cadence,
