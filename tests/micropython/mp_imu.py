@@ -206,3 +206,35 @@ def test_steady_state_read_allocates_nothing():
             used = gc.mem_alloc() - before
             assert n == 20
             assert used == 0, (chip[0], used)
+
+
+def test_gy521_clones_are_taken_and_another_chip_is_not():
+    for who in (0x98, 0x72):
+        machine.reset_fakes()
+        fake = FakeMPU6050(0x68)
+        fake.regs[0x75] = who
+        machine.attach_i2c(fake)
+        imu = make_imu(I2CBus(machine.I2C(0)), {"kind": "mpu6050", "addr": 0x68})
+        assert imu.reset() > 0 and imu.who == who
+    machine.reset_fakes()
+    fake = FakeMPU6050(0x68)
+    fake.regs[0x75] = 0x70  # an MPU-6500: its accelerometer filter is set elsewhere
+    machine.attach_i2c(fake)
+    imu = make_imu(I2CBus(machine.I2C(0)), {"kind": "mpu6050", "addr": 0x68})
+    assert imu.reset() == -1 and imu.who == 0x70
+
+
+def test_the_mpu6886_accelerometer_gets_its_own_filter():
+    fake, _bus, _imu = setup(CHIPS[1])
+    assert fake.accel_filter_hz() < 50  # under the 100 Hz samples' 50 Hz
+    fake, _bus, _imu = setup(CHIPS[0])
+    assert fake.regs[0x1D] == 0  # FF_THR on the MPU-6050: left alone
+
+
+def test_sleep_stops_sampling_until_the_next_reset():
+    for chip in CHIPS:
+        fake, _bus, imu = setup(chip)
+        assert imu.sleep()
+        assert fake.asleep() and not fake.push(0, 0, 9807)
+        assert imu.init(T0, lambda ms: None)
+        assert not fake.asleep() and fake.push(0, 0, 9807)

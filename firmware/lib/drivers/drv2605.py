@@ -8,9 +8,11 @@ optional auto-calibration (MODE 7 + GO, the chip clears GO when done and
 reports DIAG_RESULT), then MODE 5 (RTP): from then on every level is one
 write of RTP_INPUT.
 
-RTP encoding: an ERM runs open loop with signed data (0x00 off .. 0x7F full
-forward), so the level is halved; an LRA runs closed loop, unidirectional
-(CONTROL2.BIDIR_INPUT = 0), where 0x00 is off and 0xFF full drive.
+RTP encoding: an ERM runs open loop with signed data in bidirectional input
+mode (CONTROL2.BIDIR_INPUT = 1, the default: the mode open loop is documented
+in; 0x00 off .. 0x7F full forward), so the level is halved; an LRA runs closed
+loop, unidirectional (BIDIR_INPUT = 0, which the datasheet keeps to closed
+loop), where 0x00 is off and 0xFF full drive.
 
 Nothing here sleeps: ``begin`` starts a state machine that ``poll(now_ms)``
 advances from the app's tick. I2C goes through ``drivers.i2c_bus.I2CBus``
@@ -159,17 +161,19 @@ class DRV2605:
         if self.lra:
             feedback = _FEEDBACK_DEFAULT | _N_ERM_LRA
             library = _LIB_LRA
+            control2 = _CONTROL2_DEFAULT & ~_BIDIR_INPUT
             control3 = (_CONTROL3_DEFAULT & ~_ERM_OPEN_LOOP) | _DATA_FORMAT_UNSIGNED
         else:
             feedback = _FEEDBACK_DEFAULT
             library = _LIB_ERM_A
+            control2 = _CONTROL2_DEFAULT
             control3 = (_CONTROL3_DEFAULT | _ERM_OPEN_LOOP) & ~_DATA_FORMAT_UNSIGNED
         ok = (
             bus.write_reg(a, _MODE, _MODE_INTERNAL)
             and bus.write_reg(a, _FEEDBACK, feedback)
             and bus.write_reg(a, _RATED_VOLTAGE, self._rated)
             and bus.write_reg(a, _OD_CLAMP, self._clamp)
-            and bus.write_reg(a, _CONTROL2, _CONTROL2_DEFAULT & ~_BIDIR_INPUT)
+            and bus.write_reg(a, _CONTROL2, control2)
             and bus.write_reg(a, _CONTROL3, control3)
             and bus.write_reg(a, _LIBRARY_SEL, library)
         )

@@ -8,6 +8,9 @@ Driver API (``mpu6050``, ``mpu6886``, ``lsm6ds3``):
   one bounded wait (at most 100 ms, MPU-6050/6886 reset) and is for boot only.
 - ``configure(now_ms) -> bool``: ranges, ~100 Hz output data rate, FIFO on and empty;
   the first FIFO sample is then due at ``now_ms`` + one period.
+- ``sleep() -> bool``: the chip in its lowest-power mode, before the board's deep
+  sleep (an IMU sampling draws about a milliampere, the sleeping ESP32 ten
+  microamperes); the next ``reset`` wakes it.
 - ``read(into, now_ms=0) -> int``: one burst read of whole samples from the FIFO into
   ``into`` (``array('i')``, ``FIELDS`` ints per sample: t_ms, ax, ay, az in mm/s^2,
   gx, gy, gz in mrad/s, board axes applied); returns how many samples. Timestamps
@@ -78,7 +81,7 @@ class ImuBase:
     """FIFO bookkeeping, fixed-point scaling, axes mapping and ODR timestamps."""
 
     SAMPLE_BYTES = 12
-    WHO = 0
+    WHO = ()  # the WHO_AM_I values the chip may answer
 
     def __init__(self, bus, addr, axes="xyz"):
         self.bus = bus
@@ -118,6 +121,9 @@ class ImuBase:
 
     def read(self, into, now_ms=0) -> int:  # per chip
         return 0
+
+    def sleep(self) -> bool:  # per chip
+        return False
 
     def init(self, now_ms, sleep_ms):
         """Boot-time convenience: reset, one bounded wait (<= 100 ms), configure."""

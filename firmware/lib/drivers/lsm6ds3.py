@@ -11,6 +11,7 @@ from FIFO_DATA_OUT_L of the whole data sets (the address rolls back from 0x3F to
 0x3E). The FIFO holds 2048 words (341 sets, 3.3 s at 104 Hz). OVER_RUN set (the
 oldest sets were overwritten) or a pattern that does not start at a set boundary:
 the FIFO is emptied through bypass, the overflow counted and the clock re-anchored.
+Sleep: both sensors powered down (ODR 0); the next reset wakes them.
 """
 
 from drivers.imu import DEG_NUM, G_NUM, ImuBase
@@ -37,6 +38,7 @@ _BDU_IF_INC = const(0x44)
 _XL_104HZ_8G = const(0x4C)  # ODR_XL 0100, FS_XL 11
 _G_104HZ_1000DPS = const(0x48)  # ODR_G 0100, FS_G 10
 _FIFO_BOTH = const(0x09)  # DEC_FIFO_GYRO 001, DEC_FIFO_XL 001
+_POWER_DOWN = const(0x00)
 _FIFO_BYPASS = const(0x00)
 _FIFO_CONT_104HZ = const(0x26)  # ODR_FIFO 0100, FIFO_MODE 110
 _OVER_RUN = const(0x40)
@@ -46,7 +48,7 @@ _RESET_MS = const(1)
 
 class LSM6DS3(ImuBase):
     SAMPLE_BYTES = 12
-    WHO = 0x6A
+    WHO = (0x6A,)
 
     def __init__(self, bus, addr=0x6A, axes="xyz"):
         ImuBase.__init__(self, bus, addr, axes)
@@ -57,7 +59,7 @@ class LSM6DS3(ImuBase):
 
     def reset(self):
         self.who = self.bus.read_reg(self.addr, _WHO_AM_I)
-        if self.who != self.WHO:
+        if self.who not in self.WHO:
             return -1
         if not self.bus.write_reg(self.addr, _CTRL3_C, _SW_RESET):
             return -1
@@ -77,6 +79,10 @@ class LSM6DS3(ImuBase):
         self.anchor(now_ms)
         ok = self.bus.write_reg(self.addr, _FIFO_CTRL5, _FIFO_BYPASS)
         return self.bus.write_reg(self.addr, _FIFO_CTRL5, _FIFO_CONT_104HZ) and ok
+
+    def sleep(self):
+        ok = self.bus.write_reg(self.addr, _CTRL1_XL, _POWER_DOWN)
+        return self.bus.write_reg(self.addr, _CTRL2_G, _POWER_DOWN) and ok
 
     def read(self, into, now_ms=0):
         st = self._status

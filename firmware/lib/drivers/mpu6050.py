@@ -3,7 +3,9 @@
 Register map RM-MPU-6000A rev 4.2. Set-up: DEVICE_RESET, then (>= 100 ms later,
 see ``imu.py`` for the two-phase reset) clock from the X gyro PLL, DLPF 44 Hz
 (gyro output 1 kHz) and SMPLRT_DIV 9 -> 100 Hz, FIFO_EN accel + gyro xyz: a 12-byte
-big-endian packet (ax ay az gx gy gz) per sample, FIFO on and emptied.
+big-endian packet (ax ay az gx gy gz) per sample, FIFO emptied and on. FIFO_RESET
+takes effect only while FIFO_EN is 0 (USER_CTRL, 4.29), so the FIFO is restarted in
+two writes. Sleep: PWR_MGMT_1.SLEEP (the next reset wakes it).
 
 Reading: FIFO_COUNT (2 bytes), then one burst from FIFO_R_W of the whole packets
 there (at most ``imu.MAX_BATCH``). The FIFO holds 1024 bytes (85 packets, 0.85 s at
@@ -26,6 +28,7 @@ _SMPLRT_DIV = const(0x19)
 _CONFIG = const(0x1A)
 _GYRO_CONFIG = const(0x1B)
 _ACCEL_CONFIG = const(0x1C)
+_ACCEL_CONFIG2 = const(0x1D)  # MPU-6500 family (the 6886) only: FF_THR on the 6050
 _FIFO_EN = const(0x23)
 _USER_CTRL = const(0x6A)
 _PWR_MGMT_1 = const(0x6B)
@@ -34,6 +37,7 @@ _FIFO_R_W = const(0x74)
 _WHO_AM_I = const(0x75)
 
 _DEVICE_RESET = const(0x80)
+_SLEEP = const(0x40)
 _CLK_PLL_XGYRO = const(0x01)
 _DLPF_44HZ = const(0x03)
 _DIV_100HZ = const(9)  # 1 kHz / (1 + 9)
@@ -48,9 +52,12 @@ _RESET_MS = const(100)
 
 class MPU6050(ImuBase):
     SAMPLE_BYTES = 12
-    WHO = 0x68
+    # GY-521 clones answer 0x98 or 0x72 and otherwise work alike (ElectronicCats/mpu6050
+    # issue 21: 13 of 20 modules from three sellers; jrowberg/i2cdevlib issue 478)
+    WHO = (0x68, 0x98, 0x72)
     GYRO_AT = 6  # byte offset of gyro x in a packet
     CONFIG_BITS = _DLPF_44HZ
+    ACCEL_FILTER = -1  # ACCEL_CONFIG2, where the accelerometer has a filter of its own
     FIFO_BITS = _FIFO_ACCEL_GYRO
 
     def __init__(self, bus, addr=0x68, axes="xyz"):
@@ -62,7 +69,7 @@ class MPU6050(ImuBase):
 
     def reset(self):
         self.who = self.bus.read_reg(self.addr, _WHO_AM_I)
-        if self.who != self.WHO:
+        if self.who not in self.WHO:
             return -1
         if not self.bus.write_reg(self.addr, _PWR_MGMT_1, _DEVICE_RESET):
             return -1
@@ -76,13 +83,19 @@ class MPU6050(ImuBase):
         ok = b.write_reg(a, _CONFIG, self.CONFIG_BITS) and ok
         ok = b.write_reg(a, _GYRO_CONFIG, _FS_1000DPS) and ok
         ok = b.write_reg(a, _ACCEL_CONFIG, _AFS_8G) and ok
+        if self.ACCEL_FILTER >= 0:
+            ok = b.write_reg(a, _ACCEL_CONFIG2, self.ACCEL_FILTER) and ok
         ok = b.write_reg(a, _FIFO_EN, self.FIFO_BITS) and ok
         ok = self._restart_fifo(now_ms) and ok
         return ok
 
     def _restart_fifo(self, now_ms):
         self.anchor(now_ms)
-        return self.bus.write_reg(self.addr, _USER_CTRL, _USER_FIFO_EN | _USER_FIFO_RESET)
+        ok = self.bus.write_reg(self.addr, _USER_CTRL, _USER_FIFO_RESET)
+        return self.bus.write_reg(self.addr, _USER_CTRL, _USER_FIFO_EN) and ok
+
+    def sleep(self):
+        return self.bus.write_reg(self.addr, _PWR_MGMT_1, _SLEEP)
 
     def read(self, into, now_ms=0):
         if not self.bus.read_into(self.addr, _FIFO_COUNTH, self._count):

@@ -161,7 +161,9 @@ class FakeDRV2605:
         unsigned = c3 & 0x08
         erm_open = not self.lra() and c3 & 0x20
         bidir = self.regs[CONTROL2] & 0x80
-        if not erm_open and not bidir:
+        if erm_open and not bidir:
+            return 0  # unidirectional input is for closed loop only: undocumented here
+        if not bidir:
             return v  # closed loop, unidirectional: 0x00 off .. 0xFF full
         if unsigned:
             return 0 if v <= 0x80 else (v - 0x80) * 255 // 0x7F

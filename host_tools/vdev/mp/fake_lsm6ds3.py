@@ -169,8 +169,14 @@ class FakeLSM6DS3:
             clip16(az * a),
         )
 
+    def asleep(self):
+        """Both sensors powered down (ODR 0): nothing is sampled."""
+        return not self.regs[_CTRL1_XL] >> 4 and not self.regs[_CTRL2_G] >> 4
+
     def push(self, ax, ay, az, gx=0, gy=0, gz=0):
         """One sample at the FIFO rate (the data registers update if the sensors are on)."""
+        if self.asleep():
+            return False
         raw = self.raw(ax, ay, az, gx, gy, gz)
         if self.regs[_CTRL2_G] >> 4:
             for i in range(3):

@@ -12,8 +12,10 @@ Modelled from the MPU-6000/6050 register map (RM-MPU-6000A rev 4.2):
 - Data registers ACCEL_XOUT_H (0x3B) .. GYRO_ZOUT_L (0x48), big-endian, temperature
   in between (T = raw/340 + 36.53 degC).
 - FIFO, 1024 bytes: USER_CTRL (0x6A) FIFO_EN (bit 6) lets samples in, FIFO_RESET
-  (bit 2, self-clearing) empties it. FIFO_EN (0x23) picks what goes in, written in
-  register order: ACCEL (bit 3, 6 bytes), TEMP (bit 7, 2), XG/YG/ZG (bits 6/5/4, 2 each).
+  (bit 2, self-clearing) empties it when written while FIFO_EN is 0 (4.29: "resets the
+  FIFO buffer when set to 1 while FIFO_EN equals 0"); with FIFO_EN it does nothing.
+  FIFO_EN (0x23) picks what goes in, written in register order: ACCEL (bit 3,
+  6 bytes), TEMP (bit 7, 2), XG/YG/ZG (bits 6/5/4, 2 each).
   FIFO_COUNT_H/L (0x72/0x73) count bytes; FIFO_R_W (0x74) pops one byte per read
   and does not auto-increment the register address. When full, the oldest bytes are
   overwritten (so a packet boundary is lost) and INT_STATUS (0x3A) FIFO_OFLOW_INT
@@ -145,7 +147,7 @@ class FakeMPU6050:
             self._power_on()
             return
         if reg == _USER_CTRL:
-            if v & 0x04:
+            if v & 0x04 and not v & 0x40:
                 self._clear_fifo()
             self.regs[reg] = v & ~0x04 & 0xFF
             return

@@ -13,7 +13,10 @@ FIFO_R_W 0x74, WHO_AM_I 0x75) and the same full-scale ranges, and differs in
 - CONFIG (0x1A) FIFO_MODE (bit 6): 1 = when the FIFO is full, further samples are
   not written (here: a packet that does not fit is dropped whole); 0 = the oldest
   bytes are overwritten, as on the MPU-6050. Either way INT_STATUS bit 4 is set.
-- ACCEL_CONFIG2 (0x1D) holds the accelerometer filter; a plain register here.
+- ACCEL_CONFIG2 (0x1D) holds the accelerometer filter (CONFIG's is the gyro's only);
+  a plain register here, read by ``accel_filter_hz``.
+- USER_CTRL.FIFO_RESET is modelled as on the MPU-6050 (only with FIFO_EN 0), the
+  stricter reading.
 - The gyro output rate is 32 kHz if GYRO_CONFIG FCHOICE_B (bits 1:0) is non-zero.
 """
 
@@ -40,6 +43,13 @@ class FakeMPU6886(_base.FakeMPU6050):
         if self.regs[_GYRO_CONFIG] & 3:
             return 32000.0
         return _base.FakeMPU6050.rate_hz(self)
+
+    def accel_filter_hz(self):
+        """The accelerometer's bandwidth by ACCEL_CONFIG2 (A_DLPF_CFG; FCHOICE_B bypasses)."""
+        c2 = self.regs[0x1D]
+        if c2 & 0x08:
+            return 1046.0
+        return (218.1, 218.1, 99.0, 44.8, 21.2, 10.2, 5.1, 420.0)[c2 & 7]
 
     def temp_raw(self):
         return clip16((self.temp_c - 25) * 326.8)
