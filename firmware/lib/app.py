@@ -130,6 +130,7 @@ class App:
         self.motor = hw.get("motor") or self._make_motor(board)
         self.button = hw.get("button") or self._make_button(board)
         self.battery = hw.get("battery") or self._make_battery(board)
+        self.led = self._make_led(board)
         self.player = self._make_player(board)
         self.log_dir = log_dir
         self.tap = tap  # the virtual device records what the chip delivered: tap(buf, j) a sample
@@ -168,7 +169,10 @@ class App:
 
         # Boot only: one bounded wait (<= 100 ms) for the chip's reset.
         if not imu.init(time.ticks_ms(), time.sleep_ms):
-            raise OSError("IMU " + board["imu"]["kind"] + " not answering")
+            kind = board["imu"]["kind"]
+            if imu.who >= 0 and imu.who not in imu.WHO:  # another chip at the address
+                raise OSError("IMU " + kind + ": WHO_AM_I reads " + hex(imu.who))
+            raise OSError("IMU " + kind + " not answering")
         return imu
 
     def _make_motor(self, board):
@@ -178,7 +182,9 @@ class App:
             from drivers.drv2605 import ADDR, DRV2605
 
             m = DRV2605(self.i2c, h.get("addr", ADDR), h.get("actuator") == "lra")
-            m.begin(0)  # a state machine that tick() advances: nothing blocks here
+            import time
+
+            m.begin(time.ticks_ms())  # a state machine that tick() advances: nothing blocks
             self._motor_poll = True
             return m
         if kind in ("erm_pwm", "pwm", "buzzer", "led"):
@@ -186,6 +192,15 @@ class App:
 
             return ErmPwm(h)
         return None
+
+    def _make_led(self, board):
+        """The board's status light, lit while a session records."""
+        led = board.get("led")
+        if not led:
+            return None
+        from drivers.led import Led
+
+        return Led(led["pin"], led.get("active_low", False))
 
     def _make_button(self, board):
         """The button's pin, polled through the core's gesture logic."""
@@ -311,6 +326,8 @@ class App:
             pass  # samples from before the start are not the session's
         self.running = True
         self.paused = False
+        if self.led is not None:
+            self.led.set(True)
         return True
 
     def stop_session(self):
@@ -324,6 +341,8 @@ class App:
             self.writer.close()
         self.writer = None
         release_open_log(self.log_dir)
+        if self.led is not None:
+            self.led.set(False)
 
     def pump(self, now_ms):
         """Read the IMU FIFO once and feed each sample to the session; returns the count.
@@ -362,10 +381,10 @@ class App:
         motor = self.motor
         if motor is not None and self._motor_poll:
             motor.poll(now_ms)
-        if level != self.level:
+        # a level the motor did not take (the DRV2605 still starting, or the write that
+        # ends a buzz lost on the bus) is sent again next tick, not left vibrating
+        if level != self.level and (motor is None or motor.set_level(level)):
             self.level = level
-            if motor is not None:
-                motor.set_level(level)
         return level
 
     def press(self, kind, now_ms):
@@ -421,6 +440,10 @@ class App:
                 esp32.wake_on_ext0(machine.Pin(b["pin"]), not b.get("active_low", True))
             except ImportError:
                 pass  # the fake machine has no esp32 module
+            # the IMU sampling draws milliamperes, the sleeping board microamperes
+            self.imu.sleep()
+            if self.motor is not None:
+                self.motor.standby()
             machine.deepsleep()
             return "deep"
         if idle > _LIGHT_SLEEP_AFTER_MS:
@@ -503,12 +526,28 @@ def release_open_log(log_dir=None):
         pass  # nothing was left open
 
 
+def hold_power(board):
+    """A board that keeps itself on through a latch pin (``power_hold``: the M5StickC
+    Plus2's GPIO 4) drives it high first thing, or it switches off when its power
+    button is let go; held (an RTC pad keeps its hold in deep sleep), the board stays
+    powered asleep, so its button can wake it."""
+    p = board.get("power_hold")
+    if not p:
+        return
+    import machine
+
+    # hold= is the ESP32 port's (ports/esp32/machine_pin.c); the stubs list the generic Pin
+    machine.Pin(p["pin"], machine.Pin.OUT, value=1, hold=True)  # pyright: ignore[reportCallIssue]
+
+
 def main():
     """Entry point from ``main.py`` on a board."""
     import asyncio
 
+    board = read_board()
+    hold_power(board)
     release_open_log()
-    app = App(read_board(), read_text(PLAN_FILE))
+    app = App(board, read_text(PLAN_FILE))
     try:
         asyncio.run(run(app))
     except KeyboardInterrupt:

@@ -34,7 +34,7 @@ BOARD = (
     '"i2c": {"id": 0, "scl": 22, "sda": 21, "freq": 400000}, '
     '"imu": {"kind": "mpu6050", "addr": 104, "axes": "xyz"}, '
     '"haptic": {"kind": "erm_pwm", "pin": 25}, "button": {"pin": 0, "active_low": true}, '
-    '"battery": {"pin": 35, "divider": 2}, "led": 2}'
+    '"battery": {"pin": 35, "divider": 2}, "led": {"pin": 2}}'
 )
 
 _SETUP = """

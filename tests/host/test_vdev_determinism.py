@@ -33,7 +33,7 @@ BOARD = {
     "haptic": {"kind": "erm_pwm", "pin": 25},
     "button": {"pin": 0, "active_low": True},
     "battery": {"pin": 35, "divider": 2},
-    "led": 2,
+    "led": {"pin": 2},
 }
 PLAN = {
     "version": 1,

@@ -11,7 +11,11 @@ import os
 
 import app
 import machine
+from drivers import drv2605
+from fake_drv2605 import FakeDRV2605
 from fake_mpu6050 import FakeMPU6050
+from fake_mpu6886 import FakeMPU6886
+from mpunit import raises
 
 from retrostride import logbook
 
@@ -23,7 +27,7 @@ BOARD = {
     "haptic": {"kind": "erm_pwm", "pin": 25},
     "button": {"pin": 0, "active_low": True},
     "battery": {"pin": 35, "divider": 2},
-    "led": 2,
+    "led": {"pin": 2, "active_low": False},
 }
 PLAN = {
     "version": 1,
@@ -177,15 +181,18 @@ def test_button_short_starts_then_pauses_and_long_stops():
             t += 10
 
     hold(100, 1)  # released at start (a button held at boot is not a press)
+    assert machine.pin_level(2) == 0  # the status light: off while nothing records
     hold(100, 0)  # a short press
     hold(500, 1)
     assert seen == ["short"] and a.session is not None and not a.paused
+    assert machine.pin_level(2) == 1
     hold(100, 0)
     hold(500, 1)
     assert seen == ["short", "short"] and a.paused
     hold(1200, 0)  # long press: stop
     hold(100, 1)
     assert seen[-1] == "long" and a.session is None
+    assert machine.pin_level(2) == 0
     _, events, _ = _log(a)
     assert events[-1]["type"] == "session_end"
 
@@ -219,6 +226,7 @@ def test_idle_light_sleeps_then_deep_sleeps_but_never_during_a_session():
         pass
     assert machine.sleeps[0] == ("light", 200)
     assert machine.sleeps[-1][0] == "deep"
+    assert _chip.asleep()  # milliamperes otherwise, against the board's microamperes
 
 
 def test_the_periodic_tasks_call_their_step_and_yield_instead_of_sleeping():
@@ -248,3 +256,44 @@ def test_a_full_flash_refuses_the_session_and_deletes_no_log():
         os.statvfs = real
     assert a.session is None and "flash full" in a.refused
     assert sorted(os.listdir("/logs")) == kept  # the unsynced log is still there
+
+
+def test_a_level_the_motor_missed_is_sent_again():
+    """The write that ends a buzz lost on the bus must not leave the motor running."""
+    _fresh()
+    drv = machine.attach_i2c(FakeDRV2605())
+    board = dict(BOARD)
+    board["haptic"] = {"kind": "drv2605"}
+    a = app.App(board, None)
+    t = 0
+    while a.motor.state != drv2605.READY:
+        a.tick(t)
+        t += 10
+    a.player.play("countdown", t)  # 100 ms full, 300 ms off, 100 ms full
+    a.tick(t + 50)
+    assert drv.drive() == 255
+    machine.i2c_faults(3)  # the write and both retries
+    a.tick(t + 150)
+    assert drv.drive() == 255  # still on: the 0 did not get through ...
+    a.tick(t + 160)
+    assert drv.drive() == 0  # ... and is sent again
+
+
+def test_a_board_that_powers_itself_through_a_latch_holds_it_high():
+    machine.reset_fakes()
+    app.hold_power({"power_hold": {"pin": 4}})
+    assert machine.pin_level(4) == 1 and 4 in machine.held
+    machine.Pin(4, machine.Pin.OUT, value=0)
+    assert machine.pin_level(4) == 1  # held
+    app.hold_power(BOARD)  # no latch: nothing driven
+    assert machine.pin_level(2) is None
+
+
+def test_another_chip_at_the_imus_address_is_named_by_what_it_answers():
+    machine.reset_fakes()
+    machine.attach_i2c(FakeMPU6886(104))
+    e = raises(OSError, app.App, BOARD, None)
+    assert str(e) == "IMU mpu6050: WHO_AM_I reads 0x19", str(e)
+    machine.reset_fakes()
+    e = raises(OSError, app.App, BOARD, None)
+    assert str(e) == "IMU mpu6050 not answering", str(e)

@@ -87,9 +87,9 @@ def test_pin_led():
     machine.reset_fakes()
     led = Led(10, active_low=True)
     assert machine.pin_level(10) == 1
-    led.set_level(9)
+    led.set(True)
     assert machine.pin_level(10) == 0
-    led.off()
+    led.set(False)
     assert machine.pin_level(10) == 1
 
 

@@ -45,6 +45,7 @@ _pointer = {}  # I2C address -> register selected by a plain writeto
 _faults = [0, 0]  # transfers still to fail, transfers to let through first
 _inputs = {}  # pin id -> level set by the test
 _outputs = {}  # pin id -> level driven by the firmware
+held = set()  # pin ids whose pad holds its level (``Pin(..., hold=True)``)
 _irqs = {}  # pin id -> (handler, trigger, Pin)
 _adc = {}  # pin id -> raw u16
 _state = {"freq": 160000000, "reset_cause": PWRON_RESET, "wake_reason": 0}
@@ -62,6 +63,7 @@ def reset_fakes():
     _faults[1] = 0
     _inputs.clear()
     _outputs.clear()
+    held.clear()
     _irqs.clear()
     _adc.clear()
     sleeps.clear()
@@ -181,7 +183,7 @@ class Pin:
     WAKE_LOW = 4
     WAKE_HIGH = 5
 
-    def __init__(self, id, mode=-1, pull=-1, value=None):
+    def __init__(self, id, mode=-1, pull=-1, value=None, hold=None):
         self.id = id
         self.mode = mode
         self.pull = pull
@@ -189,16 +191,22 @@ class Pin:
             _inputs[id] = 1
         if value is not None:
             self.value(value)
+        if hold is not None:  # the ESP32 port's: the pad keeps its level, in deep sleep too
+            if hold:
+                held.add(id)
+            else:
+                held.discard(id)
 
-    def init(self, mode=-1, pull=-1, value=None):
-        self.__init__(self.id, mode, pull, value)
+    def init(self, mode=-1, pull=-1, value=None, hold=None):
+        self.__init__(self.id, mode, pull, value, hold)
 
     def value(self, v=None):
         if v is None:
             if self.mode == Pin.OUT:
                 return _outputs.get(self.id, 0)
             return _inputs.get(self.id, 0)
-        _outputs[self.id] = 1 if v else 0
+        if self.id not in held:  # a held pad ignores writes until released
+            _outputs[self.id] = 1 if v else 0
         return None
 
     def __call__(self, v=None):

@@ -84,6 +84,7 @@ def run(trace_path, realtime=False, delivered=None, report=None, progress=None):
     (the host shows it: a long session takes minutes to run).
     """
     board = app.read_board()
+    app.hold_power(board)  # as main() boots a board
     chip = _chip_for(board)
     a = app.App(board, app.read_text(app.PLAN_FILE))
     rec = None
