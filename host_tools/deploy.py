@@ -21,6 +21,7 @@ Why each step:
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -290,4 +291,8 @@ def deploy(
                 )
         if summary.copied:
             log(f"verified {len(summary.copied)} file(s) by their sha256 on the device")
+        if dev.set_clock(dt.datetime.now(dt.UTC)):  # the app dates its sessions by it
+            log("board clock set (UTC)")
+        else:
+            log("the board has no clock (machine.RTC) to set: its sessions stay undated")
     return summary

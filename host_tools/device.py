@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import datetime as dt
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -74,6 +75,19 @@ class Device:
         """A Python literal computed on the device."""
         return ast.literal_eval(self.exec(f"print(repr({expression}))").strip())
 
+    def set_clock(self, when: dt.datetime) -> bool:
+        """The board's RTC to ``when`` in UTC: the app dates each session's log by it.
+        False where there is no ``machine.RTC`` (the bare virtual device)."""
+        out = self.exec(
+            "try:\n"
+            "    import machine\n"
+            f"    machine.RTC().datetime({rtc_fields(when)!r})\n"
+            "    print(1)\n"
+            "except (ImportError, AttributeError):\n"
+            "    print(0)\n"
+        )
+        return out.strip() == "1"
+
     def mpy_version(self) -> tuple[int, int]:
         """The bytecode (.mpy) version the firmware loads: (major, sub)."""
         value = int(self.evaluate("__import__('sys').implementation._mpy"))
@@ -129,6 +143,12 @@ class Device:
 
     def remove(self, path: str) -> None:
         self._call(f"removing {path}", self._t.fs_rmfile, path)
+
+
+def rtc_fields(when: dt.datetime) -> tuple[int, ...]:
+    """``when`` in UTC as ``machine.RTC().datetime`` takes it (weekday 0 is Monday)."""
+    t = when.astimezone(dt.UTC)
+    return (t.year, t.month, t.day, t.weekday(), t.hour, t.minute, t.second, 0)
 
 
 def _port_error(port: str, e: Exception) -> Exception:

@@ -47,6 +47,7 @@ _BATTERY_MS = const(60000)
 _LIGHT_SLEEP_AFTER_MS = const(60000)  # idle (no session) before light sleeping
 _DEEP_SLEEP_AFTER_MS = const(600000)  # idle before deep sleep (button wakes)
 _LIGHT_SLEEP_MS = const(200)
+_CLOCK_SET_AFTER = const(2025)  # an RTC's year before this was never set by the host
 _POWER_MS = const(1000)
 _MAX_BURST = const(32)  # samples per FIFO read (the drivers' MAX_BATCH)
 _FIELDS = const(7)  # t_ms, ax, ay, az, gx, gy, gz per sample (drivers.imu.FIELDS, session.FIELDS)
@@ -93,6 +94,19 @@ def next_log_name(seq_file=SEQ_FILE):
     with open(seq_file, "w") as f:
         f.write(str(n))
     return "s" + ("0000" + str(n))[-5:] if n < 100000 else "s" + str(n)
+
+
+def wall_clock():
+    """The board's clock as UTC text (``2026-11-30T08:16:00Z``) when the host has set it
+    (deploy and sync do), else None: after a power loss it counts from 2000 again. Set,
+    it keeps counting through deep sleep (on the chip's less exact sleep clock: each
+    sync sets it again)."""
+    import machine
+
+    y, mo, d, _wd, h, mi, s, _sub = machine.RTC().datetime()
+    if y < _CLOCK_SET_AFTER:
+        return None
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (y, mo, d, h, mi, s)
 
 
 def session_tag():
@@ -268,6 +282,9 @@ class App:
             "rate_hz": self.rate_hz,
             "app": VERSION,
         }
+        start = wall_clock()
+        if start is not None:
+            header["start"] = start
         self.writer = logbook.Writer(stream, header, max(1, min(255, 1000 // self.rate_hz)))
         with open(d + "/" + logbook.OPEN_NAME, "w") as f:
             f.write(session + logbook.LOG_SUFFIX)

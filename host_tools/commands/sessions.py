@@ -38,8 +38,9 @@ def run(args: argparse.Namespace) -> int:
     for r in rows:
         back = "" if r["backward_s"] is None else f"{r['backward_s']:.0f}"
         mark = "  (damaged)" if r["damaged"] else ""
-        when = r["start"]
-        if not when:  # a board without a clock: when it was stored, marked
+        if r["start"]:  # ISO text from the board's clock: to the minute, as stored_at
+            when = str(r["start"]).replace("T", " ")[:16]
+        else:  # a board without a clock: when it was stored, marked
             when = f"{str(r['stored_at'])[:16]} *"
             undated = True
         print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from typing import Any
 
 from host_tools.commands.import_cmd import add_db_option
@@ -30,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     port = args.port or find_port()
     with open_store(args.db) as store, Device(port, timeout_s=30) as device:
         result = sync(DeviceLogs(device), store, source=f"sync:{port}")
+        device.set_clock(dt.datetime.now(dt.UTC))  # the next sessions are dated by it
     parts = [f"{len(result.stored)} new session(s) stored"]
     if result.freed_known:
         parts.append(f"{len(result.freed_known)} already stored and freed")

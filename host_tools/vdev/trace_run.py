@@ -13,6 +13,7 @@ inside WebAssembly.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import sys
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from host_tools.device import rtc_fields
 from host_tools.paths import FIRMWARE
 from host_tools.vdev.bridge import VirtualDevice
 
@@ -45,11 +47,13 @@ def firmware_files() -> dict[str, bytes | str]:
 
 
 def run_code(realtime: bool) -> str:
-    """The first-boot code: the trace run, reporting to the side directory."""
+    """The first-boot code: the trace run, reporting to the side directory, on a board
+    whose clock deploy set just now (so its session is dated)."""
+    clock = rtc_fields(dt.datetime.now(dt.UTC))
     return (
         "import sim_run\n"
         f"sim_run.run({IO_MOUNT + '/trace.csv'!r}, realtime={realtime!r}, "
-        f"delivered={DELIVERED!r}, report={REPORT!r}, progress={PROGRESS!r})\n"
+        f"delivered={DELIVERED!r}, report={REPORT!r}, progress={PROGRESS!r}, clock={clock!r})\n"
     )
 
 

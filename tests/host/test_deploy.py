@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
@@ -17,18 +18,27 @@ from host_tools.device import Device
 from host_tools.errors import CommandFailed, UsageError
 from host_tools.paths import FIRMWARE, FIRMWARE_LIB
 from host_tools.vdev.bridge import VirtualDevice
+from host_tools.vdev.trace_run import SIM_DIR, SIM_MOUNT
 
 LIB_FILES = sorted(p for p in FIRMWARE_LIB.rglob("*.py") if "__pycache__" not in p.parts)
 
 
 @pytest.fixture(scope="module")
 def vdev() -> Iterator[VirtualDevice]:
-    with VirtualDevice(command_timeout_s=30) as vd:
-        yield vd
+    with VirtualDevice(command_timeout_s=30, mounts={SIM_DIR: SIM_MOUNT}) as vd:
+        yield vd  # with the board fakes: a machine module, and in it an RTC
 
 
 def quiet(line: str) -> None:
     pass
+
+
+def board_clock_error_s(port: str) -> float:
+    """How far the board's RTC is from the host's UTC now, in seconds."""
+    with Device(port) as dev:
+        y, mo, d, _wd, h, mi, s, _sub = dev.evaluate("__import__('machine').RTC().datetime()")
+    board = dt.datetime(y, mo, d, h, mi, s, tzinfo=dt.UTC)
+    return abs((dt.datetime.now(dt.UTC) - board).total_seconds())
 
 
 def test_deploys_everything_then_nothing_the_second_time(vdev):
@@ -41,6 +51,7 @@ def test_deploys_everything_then_nothing_the_second_time(vdev):
     assert set(first.copied) | set(first.unchanged) == expected
     assert "board devkitc-gy521: valid" in lines
     assert any(line.startswith("verified ") for line in lines)
+    assert board_clock_error_s(vdev.port) < 60  # the app dates its sessions by it
 
     second = deploy(vdev.port, "devkitc-gy521", "intro", log=quiet)
     assert second.copied == [] and second.removed == []

@@ -17,10 +17,12 @@ from typing import Any
 import pytest
 import serial
 from mpremote.transport_serial import SerialTransport
+from test_deploy import board_clock_error_s
 
 from host_tools import cli
 from host_tools.store import Store
 from host_tools.vdev.bridge import VirtualDevice
+from host_tools.vdev.trace_run import SIM_DIR, SIM_MOUNT
 from retrostride import logbook
 
 MPREMOTE = Path(sys.executable).parent / "mpremote"
@@ -99,7 +101,9 @@ class Wire:
 
 
 def make_device(tmp_path: Path, files: dict[str, bytes | str]) -> VirtualDevice:
-    return VirtualDevice(fs_dir=tmp_path / "fs", files=files, command_timeout_s=60)
+    return VirtualDevice(
+        fs_dir=tmp_path / "fs", files=files, command_timeout_s=60, mounts={SIM_DIR: SIM_MOUNT}
+    )
 
 
 @pytest.fixture
@@ -136,6 +140,7 @@ def test_sync_from_the_virtual_device_stores_frees_refuses_and_is_idempotent(
     assert cli.main(["sync", "--port", device.port, "--db", db]) == 0  # again: nothing twice
     with Store(db) as st:
         assert len(st.sessions()) == 2
+    assert board_clock_error_s(device.port) < 60  # the next sessions are dated
 
 
 def test_one_hour_log_sync_against_mpremote_fs_cp(tmp_path, monkeypatch):

@@ -136,6 +136,17 @@ def test_each_log_header_carries_its_own_random_tag():
     assert tags[0] != tags[1]
 
 
+def test_a_session_is_dated_once_the_host_has_set_the_clock():
+    _chip, a = _fresh(json.dumps(PLAN))
+    a.start_session(0)  # power-on: the RTC counts from 2000, no date to trust
+    a.stop_session()
+    assert "start" not in _log(a)[0]
+    machine.RTC().datetime((2026, 11, 30, 0, 8, 16, 5, 0))  # as deploy and sync set it
+    a.start_session(10000)
+    a.stop_session()
+    assert _log(a)[0]["start"] == "2026-11-30T08:16:05Z"
+
+
 def test_every_buzz_event_reaches_the_player_and_the_motor():
     chip, a = _fresh(json.dumps(PLAN))
     a.start_session(0)

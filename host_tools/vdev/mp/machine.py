@@ -48,7 +48,8 @@ _outputs = {}  # pin id -> level driven by the firmware
 held = set()  # pin ids whose pad holds its level (``Pin(..., hold=True)``)
 _irqs = {}  # pin id -> (handler, trigger, Pin)
 _adc = {}  # pin id -> raw u16
-_state = {"freq": 160000000, "reset_cause": PWRON_RESET, "wake_reason": 0}
+_UNSET_RTC = (2000, 1, 1, 5, 0, 0, 0, 0)  # an ESP32's RTC after power-on: 2000-01-01
+_state = {"freq": 160000000, "reset_cause": PWRON_RESET, "wake_reason": 0, "rtc": _UNSET_RTC}
 sleeps = []  # ("light" | "deep", ms) in call order
 watchdogs = []  # every WDT made, newest last
 pwms = {}  # pin id -> PWM
@@ -72,6 +73,7 @@ def reset_fakes():
     _state["freq"] = 160000000
     _state["reset_cause"] = PWRON_RESET
     _state["wake_reason"] = 0
+    _state["rtc"] = _UNSET_RTC
 
 
 def attach_i2c(chip):
@@ -284,6 +286,17 @@ class ADC:
 
     def read_uv(self):
         return _adc.get(self.pin, 0) * ADC._FULL_UV[self.atten_] // 65535
+
+
+class RTC:
+    """The board's clock, as the host left it (``datetime(t)``), else the power-on
+    2000-01-01; it does not advance here (a virtual session lasts minutes)."""
+
+    def datetime(self, t=None):
+        if t is None:
+            return _state["rtc"]
+        _state["rtc"] = tuple(t)
+        return None
 
 
 class WDT:

@@ -77,12 +77,16 @@ class Recorder:
         self.f.close()
 
 
-def run(trace_path, realtime=False, delivered=None, report=None, progress=None):
+def run(trace_path, realtime=False, delivered=None, report=None, progress=None, clock=None):
     """Run the app over the trace; returns a dict of what happened (also printed).
 
     ``progress``: a file rewritten with the trace time reached, each simulated minute
-    (the host shows it: a long session takes minutes to run).
+    (the host shows it: a long session takes minutes to run). ``clock``: the RTC as the
+    host's deploy left it (``machine.RTC().datetime`` fields), None for a board never
+    connected since it lost power.
     """
+    if clock is not None:
+        machine.RTC().datetime(clock)
     board = app.read_board()
     app.hold_power(board)  # as main() boots a board
     chip = _chip_for(board)
