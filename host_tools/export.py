@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
+import json
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,8 +58,21 @@ def lap_name(iv: Interval) -> str:
 
 
 def strides_per_min(spm: int) -> int:
-    """FIT/TCX cadence: strides (two steps) per minute."""
-    return round(spm / 2)
+    """TCX cadence: whole strides (two steps) per minute, a half stride rounded up."""
+    return (spm + 1) // 2
+
+
+def fit_cadence(spm: int) -> tuple[int, float]:
+    """FIT cadence: whole strides per minute and the half stride, which FIT keeps apart
+    (``fractional_cadence``), so 171 steps/min is 85.5, not 86."""
+    return spm // 2, (spm % 2) / 2
+
+
+def file_serial(events: Sequence[Event]) -> int:
+    """32 bits of the events' sha256 for the FIT file id: two sessions never share one
+    (Garmin Connect refuses a file id it has seen), one session always gets the same."""
+    text = json.dumps(list(events), sort_keys=True, separators=(",", ":"))
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big") or 1
 
 
 # --- FIT -------------------------------------------------------------------------------
@@ -111,7 +126,7 @@ def to_fit(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
             FileIdMessage(),
             type=FileType.ACTIVITY,
             time_created=t0,
-            serial_number=1,
+            serial_number=file_serial(events),
             product_name="RetroStride",
             **device,
         )
@@ -144,14 +159,16 @@ def to_fit(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
             )
         )
     b.add(_fit(EventMessage(), event=FitEvent.TIMER, event_type=EventType.START, timestamp=t0))
-    b.add_all(
-        [
-            _fit(RecordMessage(), timestamp=t0 + smp.t_ms, cadence=strides_per_min(smp.cadence_spm))
-            for smp in samples(events, duration_ms)
-        ]
-    )
+    records = []
+    for smp in samples(events, duration_ms):
+        whole, half = fit_cadence(smp.cadence_spm)
+        records.append(
+            _fit(RecordMessage(), timestamp=t0 + smp.t_ms, cadence=whole, fractional_cadence=half)
+        )
+    b.add_all(records)
     b.add(_fit(EventMessage(), event=FitEvent.TIMER, event_type=EventType.STOP_ALL, timestamp=end))
     for n, iv in enumerate(run_laps):
+        whole, half = fit_cadence(iv.cadence_spm)
         b.add(
             _fit(
                 LapMessage(),
@@ -168,9 +185,11 @@ def to_fit(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
                 intensity=Intensity[_INTENSITY.get(iv.kind or "", "ACTIVE")],
                 wkt_step_index=n,
                 total_strides=iv.steps // 2,
-                avg_running_cadence=strides_per_min(iv.cadence_spm),
+                avg_running_cadence=whole,
+                avg_fractional_cadence=half,
             )
         )
+    whole, half = fit_cadence(round(sum(cads) / len(cads)) if cads else 0)
     b.add(
         _fit(
             SessionMessage(),
@@ -187,7 +206,8 @@ def to_fit(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
             first_lap_index=0,
             num_laps=len(run_laps),
             total_strides=s.steps // 2,
-            avg_running_cadence=strides_per_min(round(sum(cads) / len(cads))) if cads else 0,
+            avg_running_cadence=whole,
+            avg_fractional_cadence=half,
         )
     )
     b.add(
@@ -224,6 +244,7 @@ def _fit(msg: Any, **fields: Any) -> Any:
 TCX_NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
 AX_NS = "http://www.garmin.com/xmlschemas/ActivityExtension/v2"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+TCX_MAX_STEPS = 65535  # a lap's Steps is an unsignedShort (ActivityExtension v2)
 
 
 def _iso(when: dt.datetime) -> str:
@@ -266,10 +287,15 @@ def to_tcx(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
         sub(lap, "Calories", "0")
         sub(lap, "Intensity", "Resting" if iv.kind == "rest" else "Active")
         sub(lap, "TriggerMethod", "Time" if s.planned else "Manual")
-        track = sub(lap, "Track")
         last = n == len(run_laps) - 1
-        for smp in all_samples:
-            if iv.start_ms <= smp.t_ms < iv.end_ms or (last and smp.t_ms == iv.end_ms):
+        points = [
+            smp
+            for smp in all_samples
+            if iv.start_ms <= smp.t_ms < iv.end_ms or (last and smp.t_ms == iv.end_ms)
+        ]
+        if points:  # a Track holds at least one Trackpoint (the schema)
+            track = sub(lap, "Track")
+            for smp in points:
                 tp = sub(track, "Trackpoint")
                 sub(tp, "Time", _iso(start + dt.timedelta(milliseconds=smp.t_ms)))
                 tpx = ET.SubElement(sub(tp, "Extensions"), tag("TPX", AX_NS))
@@ -279,7 +305,8 @@ def to_tcx(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
         sub(lap, "Notes", f"{lap_name(iv)}: {iv.steps} steps, {iv.backward_steps} backward")
         lx = ET.SubElement(sub(lap, "Extensions"), tag("LX", AX_NS))
         ET.SubElement(lx, tag("AvgRunCadence", AX_NS)).text = str(strides_per_min(iv.cadence_spm))
-        ET.SubElement(lx, tag("Steps", AX_NS)).text = str(iv.steps)
+        if iv.steps <= TCX_MAX_STEPS:
+            ET.SubElement(lx, tag("Steps", AX_NS)).text = str(iv.steps)
     sub(
         activity,
         "Notes",
@@ -355,7 +382,10 @@ def export(
 ) -> bytes:
     """The session in ``fmt`` (one of FORMATS)."""
     s = summarize(events, session_id, session)
-    start = s.start or FALLBACK_START
+    if s.duration_s < 1:
+        raise ValueError(f"session {session_id or '?'} is empty: nothing to export")
+    # whole seconds: FIT times are, and a half second would give two records one time
+    start = (s.start or FALLBACK_START).replace(microsecond=0)
     if fmt == "fit":
         return to_fit(s, events, start)
     if fmt == "tcx":

@@ -9,7 +9,7 @@ from typing import Any
 
 from host_tools.errors import CommandFailed, UsageError
 from host_tools.export import FALLBACK_START, FORMATS, default_name, export
-from host_tools.report import load, start_time
+from host_tools.report import load, summarize
 
 
 def register(sub: Any) -> None:
@@ -35,11 +35,21 @@ def run(args: argparse.Namespace) -> int:
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {args.fmt!r}; choose one of {', '.join(FORMATS)}.")
     loaded = load(args.session, args.db, args.events)
-    data = export(loaded.events, fmt, loaded.session_id, loaded.row)
-    if fmt != "csv" and start_time(loaded.events, loaded.row) is None:
+    try:
+        data = export(loaded.events, fmt, loaded.session_id, loaded.row)
+    except ValueError as e:  # an empty session
+        raise UsageError(f"{e}.") from None
+    s = summarize(loaded.events, loaded.session_id, loaded.row)
+    if fmt != "csv" and s.start is None:
         print(
-            f"note: session {loaded.session_id} has no wall-clock start; its times count from "
+            f"note: session {s.session_id} has no wall-clock start; its times count from "
             f"{FALLBACK_START:%Y-%m-%d}.",
+            file=sys.stderr,
+        )
+    elif fmt != "csv" and s.start_is_sync_time:
+        print(
+            f"note: the board had no date for session {s.session_id}; it is dated when it "
+            f"was stored ({s.start:%Y-%m-%d %H:%M} UTC).",
             file=sys.stderr,
         )
     out: Path = args.out or default_name(loaded.session_id, fmt)

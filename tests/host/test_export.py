@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 import subprocess
 import sys
@@ -57,13 +58,15 @@ def test_fit_has_one_lap_per_interval_with_its_kind_and_cadence_in_strides():
     assert records[0]["timestamp"] == START
     steps = steps_of(events)
     at_100s = [e for e in steps if e["t_ms"] <= 100_000][-1]["cadence_spm"]
-    assert records[100]["cadence"] == round(at_100s / 2)
+    # whole strides and the half apart, as FIT keeps them: 171 steps/min is 85.5
+    assert records[100]["cadence"] + records[100]["fractional_cadence"] == at_100s / 2
     running = [r["cadence"] for r in records[70:170]]
     assert all(80 <= c <= 95 for c in running)  # 165-185 steps/min
     backward_lap = laps[1]
     in_lap = [e for e in steps if 60_000 <= e["t_ms"] < 90_000]
     mean = sum(e["cadence_spm"] for e in in_lap) / len(in_lap)
-    assert backward_lap["avg_running_cadence"] == round(round(mean) / 2)
+    lap_cadence = backward_lap["avg_running_cadence"] + backward_lap["avg_fractional_cadence"]
+    assert lap_cadence == round(mean) / 2
     assert backward_lap["total_strides"] == len(in_lap) // 2
 
 
@@ -211,3 +214,62 @@ def test_export_reads_the_session_store(tmp_path):
     result = run("export", "dev2", "--db", str(db), "--format", "tcx", "--out", str(tmp_path / "t"))
     assert result.returncode == 0, result.stderr
     assert len(ET.parse(tmp_path / "t").getroot().findall(f".//{TCX}Lap")) == len(PLAN)
+
+
+def _step(t_ms: int, spm: int) -> dict[str, object]:
+    return {"type": "step", "t_ms": t_ms, "direction": "backward", "gait": "run",
+            "cadence_spm": spm, "confidence": 0.9, "decided_ms": t_ms + 100}  # fmt: skip
+
+
+def test_fit_keeps_the_half_stride_and_gives_each_session_its_own_file_id():
+    start = {"type": "session_start", "t_ms": 0, "plan": None, "start": "2026-11-30T08:00:00Z"}
+    odd = [
+        start,
+        *(_step(350 * k, 171) for k in range(1, 20)),
+        {"type": "session_end", "t_ms": 7000},
+    ]
+    msgs = decode_fit(export(odd, "fit", "a"))
+    assert {(r["cadence"], r["fractional_cadence"]) for r in msgs["record"][1:6]} == {(85, 0.5)}
+    other = [
+        start,
+        *(_step(350 * k, 170) for k in range(1, 20)),
+        {"type": "session_end", "t_ms": 7000},
+    ]
+    serials = [
+        decode_fit(export(e, "fit", "a"))["file_id"][0]["serial_number"] for e in (odd, other)
+    ]
+    assert serials[0] != serials[1]  # same start: Garmin Connect would refuse the second
+    assert decode_fit(export(odd, "fit", "a"))["file_id"][0]["serial_number"] == serials[0]
+
+
+def test_fit_records_stay_a_second_apart_from_a_start_with_a_fraction():
+    events = make_session(seed=1)
+    events[0] = {**events[0], "start": "2026-11-11T07:00:00.500Z"}
+    stamps = [r["timestamp"] for r in decode_fit(export(events, "fit", "s1"))["record"]]
+    assert all(b - a == dt.timedelta(seconds=1) for a, b in itertools.pairwise(stamps))
+
+
+def test_tcx_keeps_to_its_schema_for_a_lap_under_a_second_and_a_lap_of_many_steps():
+    events: list[dict[str, object]] = [
+        {"type": "session_start", "t_ms": 0, "plan": "x", "start": "2026-11-30T08:00:00Z"},
+        {"type": "interval", "t_ms": 0, "index": 0, "kind": "forward"},
+        *(_step(k, 170) for k in range(1, 66_001)),  # more steps than an unsignedShort holds
+        {"type": "interval", "t_ms": 70_200, "index": 1, "kind": "backward"},
+        {"type": "interval", "t_ms": 70_600, "index": 2, "kind": "rest"},  # 0.4 s: no whole second
+        {"type": "session_end", "t_ms": 75_000},
+    ]
+    laps = ET.fromstring(export(events, "tcx", "x")).findall(f".//{TCX}Lap")
+    assert len(laps) == 3
+    assert laps[0].find(f".//{AX}Steps") is None and laps[2].find(f".//{AX}Steps") is not None
+    assert laps[1].find(f"{TCX}Track") is None  # a Track must hold a Trackpoint
+    assert all(t.find(f"{TCX}Trackpoint") is not None for t in ET.fromstring(
+        export(events, "tcx", "x")).iter(f"{TCX}Track"))  # fmt: skip
+
+
+def test_an_empty_session_is_exit_2_one_sentence(tmp_path):
+    src = tmp_path / "ev.jsonl"
+    src.write_text(json.dumps({"type": "session_start", "t_ms": 0, "plan": None}) + "\n")
+    out = tmp_path / "e.csv"
+    result = run("export", "e", "--events", str(src), "--format", "csv", "--out", str(out))
+    assert result.returncode == 2 and not out.exists()
+    assert result.stderr.count("\n") == 1 and "session e is empty" in result.stderr

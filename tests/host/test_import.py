@@ -48,6 +48,9 @@ def test_a_session_from_a_board_without_a_clock_is_listed_by_when_it_was_stored(
     code, out, _ = run(capsys, "sessions", "--db", db)
     row = next(line for line in out.splitlines() if "s00007" in line)
     assert code == 0 and " *" in row and "the board keeps no date" in out
+    fit = tmp_path / "s.fit"
+    code, _, err = run(capsys, "export", "1", "--format", "fit", "--db", db, "--out", str(fit))
+    assert code == 0 and "the board had no date for session 1" in err and fit.stat().st_size
 
 
 def test_damaged_log_warns_and_keeps_every_intact_record(tmp_path, capsys):
