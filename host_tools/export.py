@@ -48,6 +48,33 @@ def samples(events: Sequence[Event], duration_ms: int) -> list[Sample]:
     return out
 
 
+def paused(events: Sequence[Event], duration_ms: int) -> list[tuple[int, int]]:
+    """When the plan's timer stood, ``(from_ms, to_ms)``: from a pause of the button, or a
+    fall while the plan ran, to the resume (the coach's buzzes say so). FIT and TCX count
+    a lap's timer time without them, as a watch does."""
+    spans: list[tuple[int, int]] = []
+    since: int | None = None
+    done = False  # the plan ran out (its session_end buzz): nothing pauses any more
+    for e in sorted((e for e in events if e.get("type") == "buzz"), key=lambda e: e["t_ms"]):
+        pattern, t = e.get("pattern"), int(e["t_ms"])
+        if pattern == "session_end":
+            done = True
+        elif pattern in ("pause", "fall") and since is None and not done:
+            since = t
+        elif pattern == "resume" and since is not None:
+            spans.append((since, t))
+            since = None
+    if since is not None:
+        spans.append((since, duration_ms))
+    return spans
+
+
+def timer_s(start_ms: int, end_ms: int, spans: Sequence[tuple[int, int]]) -> float:
+    """Seconds from ``start_ms`` to ``end_ms`` the timer ran (outside the paused spans)."""
+    stood = sum(max(0, min(end_ms, b) - max(start_ms, a)) for a, b in spans)
+    return (end_ms - start_ms - stood) / 1000
+
+
 def laps(s: Summary) -> list[Interval]:
     """The laps: one per interval (a session without a plan is a single lap)."""
     return [iv for iv in s.intervals if iv.end_ms > iv.start_ms] or s.intervals[:1]
@@ -92,7 +119,6 @@ def to_fit(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
     from fit_tool.fit_file_builder import FitFileBuilder
     from fit_tool.profile.messages.activity_message import ActivityMessage
     from fit_tool.profile.messages.device_info_message import DeviceInfoMessage
-    from fit_tool.profile.messages.event_message import EventMessage
     from fit_tool.profile.messages.file_id_message import FileIdMessage
     from fit_tool.profile.messages.lap_message import LapMessage
     from fit_tool.profile.messages.record_message import RecordMessage
@@ -158,15 +184,24 @@ def to_fit(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
                 intensity=Intensity[_INTENSITY.get(iv.kind or "", "ACTIVE")],
             )
         )
-    b.add(_fit(EventMessage(), event=FitEvent.TIMER, event_type=EventType.START, timestamp=t0))
-    records = []
+    stood = paused(events, duration_ms)
+    timer = [(0, EventType.START)]  # the timer's events, in time order with the records
+    for a, z in stood:
+        timer.append((a, EventType.STOP_ALL))
+        if z < duration_ms:  # else paused to the end
+            timer.append((z, EventType.START))
+    if not stood or stood[-1][1] < duration_ms:
+        timer.append((duration_ms, EventType.STOP_ALL))
+    messages = []
     for smp in samples(events, duration_ms):
+        while timer and timer[0][0] <= smp.t_ms and timer[0][0] < duration_ms:
+            messages.append(_timer_event(t0, *timer.pop(0)))
         whole, half = fit_cadence(smp.cadence_spm)
-        records.append(
+        messages.append(
             _fit(RecordMessage(), timestamp=t0 + smp.t_ms, cadence=whole, fractional_cadence=half)
         )
-    b.add_all(records)
-    b.add(_fit(EventMessage(), event=FitEvent.TIMER, event_type=EventType.STOP_ALL, timestamp=end))
+    messages += [_timer_event(t0, *ev) for ev in timer]
+    b.add_all(messages)
     for n, iv in enumerate(run_laps):
         whole, half = fit_cadence(iv.cadence_spm)
         b.add(
@@ -176,7 +211,7 @@ def to_fit(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
                 timestamp=t0 + iv.end_ms,
                 start_time=t0 + iv.start_ms,
                 total_elapsed_time=iv.duration_s,
-                total_timer_time=iv.duration_s,
+                total_timer_time=timer_s(iv.start_ms, iv.end_ms, stood),
                 event=FitEvent.LAP,
                 event_type=EventType.STOP,
                 lap_trigger=LapTrigger.TIME if s.planned else LapTrigger.SESSION_END,
@@ -197,7 +232,7 @@ def to_fit(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
             timestamp=end,
             start_time=t0,
             total_elapsed_time=duration_ms / 1000,
-            total_timer_time=duration_ms / 1000,
+            total_timer_time=timer_s(0, duration_ms, stood),
             event=FitEvent.SESSION,
             event_type=EventType.STOP,
             trigger=SessionTrigger.ACTIVITY_END,
@@ -214,7 +249,7 @@ def to_fit(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
         _fit(
             ActivityMessage(),
             timestamp=end,
-            total_timer_time=duration_ms / 1000,
+            total_timer_time=timer_s(0, duration_ms, stood),
             num_sessions=1,
             type=Activity.MANUAL,
             event=FitEvent.ACTIVITY,
@@ -223,6 +258,14 @@ def to_fit(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
     )
     data: bytes = b.build().to_bytes()
     return data
+
+
+def _timer_event(t0: int, at_ms: int, kind: Any) -> Any:
+    """A FIT timer event (start, or stop_all) ``at_ms`` into the session."""
+    from fit_tool.profile.messages.event_message import EventMessage
+    from fit_tool.profile.profile_type import Event as FitEvent
+
+    return _fit(EventMessage(), event=FitEvent.TIMER, event_type=kind, timestamp=t0 + at_ms)
 
 
 def _fit(msg: Any, **fields: Any) -> Any:
@@ -278,11 +321,12 @@ def to_tcx(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
     sub(activity, "Id", _iso(start))
     duration_ms = round(s.duration_s * 1000)
     all_samples = samples(events, duration_ms)
+    stood = paused(events, duration_ms)
     run_laps = laps(s)
     for n, iv in enumerate(run_laps):
         lap = sub(activity, "Lap")
         lap.set("StartTime", _iso(start + dt.timedelta(milliseconds=iv.start_ms)))
-        sub(lap, "TotalTimeSeconds", f"{iv.duration_s:.1f}")
+        sub(lap, "TotalTimeSeconds", f"{timer_s(iv.start_ms, iv.end_ms, stood):.1f}")
         sub(lap, "DistanceMeters", "0")
         sub(lap, "Calories", "0")
         sub(lap, "Intensity", "Resting" if iv.kind == "rest" else "Active")

@@ -273,3 +273,25 @@ def test_an_empty_session_is_exit_2_one_sentence(tmp_path):
     result = run("export", "e", "--events", str(src), "--format", "csv", "--out", str(out))
     assert result.returncode == 2 and not out.exists()
     assert result.stderr.count("\n") == 1 and "session e is empty" in result.stderr
+
+
+def test_time_paused_by_the_button_or_a_fall_is_left_out_of_the_timer():
+    events = make_session(seed=1)
+    events += [
+        {"type": "buzz", "t_ms": 30_000, "pattern": "pause"},  # the button, in the warm-up
+        {"type": "buzz", "t_ms": 45_000, "pattern": "resume"},
+        {"type": "buzz", "t_ms": 70_000, "pattern": "fall"},  # a fall pauses the plan
+        {"type": "buzz", "t_ms": 80_000, "pattern": "resume"},
+    ]
+    events.sort(key=lambda e: e["t_ms"])
+    msgs = decode_fit(export(events, "fit", "s1"))
+    laps = msgs["lap"]
+    assert [lap["total_elapsed_time"] for lap in laps] == [float(s) for _, s in PLAN]
+    assert laps[0]["total_timer_time"] == PLAN[0][1] - 15  # a watch's timer stands, too
+    assert laps[1]["total_timer_time"] == PLAN[1][1] - 10
+    assert msgs["session"][0]["total_timer_time"] == DURATION_S - 25
+    timer = [(e["timestamp"] - START).seconds for e in msgs["event"] if e["event"] == "timer"]
+    assert timer == [0, 30, 45, 70, 80, DURATION_S]
+    tcx = ET.fromstring(export(events, "tcx", "s1"))
+    times = [float(t.text or 0) for t in tcx.iter(f"{TCX}TotalTimeSeconds")]
+    assert times[:2] == [PLAN[0][1] - 15, PLAN[1][1] - 10]
