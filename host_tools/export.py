@@ -439,6 +439,9 @@ def export(
     raise ValueError(fmt)
 
 
-def default_name(session_id: str, fmt: str) -> Path:
+def default_name(session_id: str, fmt: str, start: dt.datetime | None = None) -> Path:
+    """``retrostride-ID.FMT``; a CSV starts with its date and time (``20261130_081600_``),
+    the only place GoldenCheetah reads a CSV's date from."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in session_id) or "session"
-    return Path(f"retrostride-{safe}.{fmt}")
+    when = f"{start.astimezone(dt.UTC):%Y%m%d_%H%M%S}_" if fmt == "csv" and start else ""
+    return Path(f"{when}retrostride-{safe}.{fmt}")

@@ -22,7 +22,12 @@ def register(sub: Any) -> None:
     p.add_argument("session", metavar="SESSION", help="session id (see 'retrostride sessions')")
     # Not argparse choices: a bad format must be one sentence, exit 2, like every other error.
     p.add_argument("--format", required=True, metavar="fit|tcx|csv", dest="fmt")
-    p.add_argument("--out", type=Path, help="output file (default: ./retrostride-SESSION.FMT)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="output file (default: ./retrostride-SESSION.FMT; a CSV's name starts with its "
+        "date and time, where GoldenCheetah reads them)",
+    )
     p.add_argument("--db", type=Path, help="session database (default: the user's data dir)")
     p.add_argument(
         "--events", type=Path, metavar="FILE.jsonl", help="read the events from a file instead"
@@ -52,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             f"was stored ({s.start:%Y-%m-%d %H:%M} UTC).",
             file=sys.stderr,
         )
-    out: Path = args.out or default_name(loaded.session_id, fmt)
+    out: Path = args.out or default_name(loaded.session_id, fmt, s.start)
     try:
         out.write_bytes(data)
     except OSError as e:

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import itertools
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -16,7 +17,7 @@ import fitdecode
 import pytest
 from test_report import PLAN, make_session
 
-from host_tools.export import GC_COLUMNS, export
+from host_tools.export import GC_COLUMNS, default_name, export
 from host_tools.report import steps_of
 
 RETROSTRIDE = Path(sys.executable).with_name("retrostride")
@@ -295,3 +296,11 @@ def test_time_paused_by_the_button_or_a_fall_is_left_out_of_the_timer():
     tcx = ET.fromstring(export(events, "tcx", "s1"))
     times = [float(t.text or 0) for t in tcx.iter(f"{TCX}TotalTimeSeconds")]
     assert times[:2] == [PLAN[0][1] - 15, PLAN[1][1] - 10]
+
+
+def test_a_csv_is_named_with_its_date_where_goldencheetah_reads_it():
+    name = default_name("s1", "csv", START).name
+    assert re.fullmatch(r"(\d{4})(\d\d)(\d\d)_(\d\d)(\d\d)(\d\d)[^.]*\.csv", name)  # CsvRideFile
+    assert name.startswith("20261111_070000_")
+    assert default_name("s1", "fit", START).name == "retrostride-s1.fit"
+    assert default_name("s1", "csv", None).name == "retrostride-s1.csv"
