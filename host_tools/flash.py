@@ -3,9 +3,11 @@
 The image header says which chip it was built for (byte 0 is 0xE9, the u16 at
 offset 12 is the chip id); the chip on the port says what it is. Flashing an
 S3 image onto a plain ESP32 bricks nothing but wastes the runner's evening, so
-the two are compared before anything is erased. The write offset comes from
-esptool's own chip table (0x1000 for ESP32 and S2, 0 for S3 and C3). Erasing
-also deletes session logs not yet synced, so the command looks for them first.
+the two are compared before anything is erased, and esptool erases the flash
+only after its own checks of the image (``write_flash(erase_all=True)``). The
+write offset comes from esptool's own chip table (0x1000 for ESP32 and S2, 0 for
+S3 and C3). Erasing also deletes session logs not yet synced, so the command
+looks for them first, and refuses when it cannot look.
 """
 
 from __future__ import annotations
@@ -21,13 +23,24 @@ from host_tools.errors import CommandFailed, UsageError
 from retrostride import logbook
 
 IMAGE_MAGIC = 0xE9
+# an application's description (esp_app_desc_t) opens its first segment; a whole
+# firmware image starts with the bootloader instead
+APP_DESC_MAGIC = 0xABCD5432
+_FIRST_SEGMENT_DATA = 24 + 8  # image header, then the first segment's header
 # USB-serial bridges found on ESP32 boards, and Espressif's own USB (S2/S3/C3).
 USB_IDS: dict[tuple[int, int], str] = {
     (0x10C4, 0xEA60): "Silicon Labs CP210x",
+    (0x10C4, 0xEA70): "Silicon Labs CP2105",
     (0x1A86, 0x7523): "WCH CH340",
+    (0x1A86, 0x7522): "WCH CH340",
+    (0x1A86, 0x5523): "WCH CH341",
+    (0x1A86, 0x55D3): "WCH CH343",
     (0x1A86, 0x55D4): "WCH CH9102",
     (0x0403, 0x6001): "FTDI FT232R",
+    (0x0403, 0x6010): "FTDI FT2232H (ESP-Prog)",
     (0x0403, 0x6015): "FTDI FT231X",
+    (0x303A, 0x0002): "ESP32-S2 ROM USB",
+    (0x303A, 0x0009): "ESP32-S3 ROM USB",
     (0x303A, 0x1001): "Espressif USB JTAG/serial",
     (0x303A, 0x4001): "Espressif USB CDC (MicroPython)",
 }
@@ -69,6 +82,12 @@ def read_image(path: Path) -> Image:
     chip = chip_for_id(chip_id)
     if chip is None:
         raise UsageError(f"{path} is built for an unknown chip (id {chip_id}).")
+    if data[_FIRST_SEGMENT_DATA : _FIRST_SEGMENT_DATA + 4] == struct.pack("<I", APP_DESC_MAGIC):
+        raise UsageError(
+            f"{path} is an application alone, without the bootloader, and would leave the "
+            "board unable to start: use the firmware .bin for your board from "
+            "micropython.org/download."
+        )
     return Image(path, data, chip)
 
 
@@ -98,8 +117,8 @@ def find_port() -> str:
 
 def logs_on_board(port: str) -> list[str] | None:
     """The session logs on the board, which erasing the flash would lose (sync deletes
-    each once it is stored, so none of these is); None when no MicroPython answers
-    (a new board, or one left in its bootloader)."""
+    each once it is stored, so none of these is); None when no MicroPython answers:
+    a new board, one left in its bootloader, but also one in the app's deep sleep."""
     import contextlib
     import io
 
@@ -108,14 +127,13 @@ def logs_on_board(port: str) -> list[str] | None:
     try:  # mpremote prints what it got when the raw REPL does not answer
         with contextlib.redirect_stdout(io.StringIO()), Device(port, timeout_s=2) as dev:
             names = dev.list_sizes(logbook.LOG_DIR)
-    except (CommandFailed, UsageError):
+    except (CommandFailed, ValueError, SyntaxError):  # a missing port stays bad input
         return None
     return sorted(n for n in names if logbook.is_log_name(n))
 
 
 def flash(port: str, image: Image, chip: str | None = None, baud: int = 460800) -> str:
     """Detect the chip on ``port``, check the image, erase and write it. Returns the chip."""
-    import serial
     from esptool import cmds
     from esptool.util import FatalError
 
@@ -124,34 +142,39 @@ def flash(port: str, image: Image, chip: str | None = None, baud: int = 460800) 
             raise UsageError(f"unknown chip {chip!r}: one of {', '.join(sorted(CHIP_DEFS))}.")
         check_chip(image, chip)
     try:
-        esp = cmds.detect_chip(port, 115200, connect_attempts=3)
-    except serial.SerialException as e:
-        text = _one_line(e)
-        if "busy" in text.lower() or "Errno 16" in text:
+        esp = cmds.detect_chip(port, 115200)
+    except (FatalError, OSError) as e:  # pyserial's SerialException is an OSError
+        text = _one_line(e)  # esptool words the port's own error into its message
+        if "Errno 2]" in text:  # "could not open port ...: No such file"
+            raise UsageError(f"no serial port {port}: is the board plugged in?") from e
+        if "busy" in text.lower() or "Errno 16" in text or "Errno 11" in text:
             raise CommandFailed(
                 f"port {port} is busy: close the program using it "
                 "(a serial monitor, mpremote, Thonny) and try again."
             ) from e
-        raise CommandFailed(f"cannot open {port}: {text}.") from e
-    except (FatalError, OSError) as e:
-        if "Errno 2]" in str(e):  # esptool's "could not open port ...: No such file"
-            raise UsageError(f"no serial port {port}: is the board plugged in?") from e
+        if "Permission denied" in text or "Errno 13" in text:
+            raise CommandFailed(
+                f"no permission to open {port}: add yourself to the port's group "
+                "(e.g. 'sudo usermod -aG dialout $USER', then log in again)."
+            ) from e
         raise CommandFailed(
             f"no ESP chip answered on {port}: check the cable, or hold BOOT while pressing "
-            f"RESET to enter the bootloader ({_one_line(e)})."
+            f"RESET to enter the bootloader ({text})."
         ) from e
     try:
-        found = str(next(name for name, rom in CHIP_DEFS.items() if isinstance(esp, rom)))
+        # by name: esptool's S2/S3/C3 classes subclass the ESP32's
+        found = str(next(n for n, rom in CHIP_DEFS.items() if rom.CHIP_NAME == esp.CHIP_NAME))
         check_chip(image, found)
+        esp = cmds.run_stub(esp)  # then the speed, as esptool's own command line does
         if baud != 115200:
             esp.change_baud(baud)
-        esp = cmds.run_stub(esp)
         cmds.attach_flash(esp)
-        cmds.erase_flash(esp)
-        cmds.write_flash(esp, [(image.offset, image.data)])
+        cmds.write_flash(esp, [(image.offset, image.data)], erase_all=True)
         cmds.reset_chip(esp, "hard-reset")
-    except FatalError as e:
-        raise CommandFailed(f"flashing failed: {_one_line(e)}.") from e
+    except (FatalError, OSError) as e:  # a cable pulled mid-write is a serial OSError
+        raise CommandFailed(
+            f"flashing failed: {_one_line(e)}; flash again (at --baud 115200 if it keeps failing)."
+        ) from e
     finally:
         esp._port.close()
     return found

@@ -36,6 +36,13 @@ def run(args: argparse.Namespace) -> int:
     port = args.port or find_port()
     if not args.discard_logs:
         logs = logs_on_board(port)
+        if logs is None:
+            raise UsageError(
+                f"no MicroPython answered on {port}, so the board could not be checked for "
+                "session logs not synced yet, which flashing erases: press its RESET button "
+                "and try again (a board asleep wakes), or pass --discard-logs (a new board "
+                "holds none)."
+            )
         if logs:
             shown = ", ".join(logs[:3]) + (", ..." if len(logs) > 3 else "")
             raise UsageError(

@@ -35,6 +35,15 @@ def test_rejects_a_file_that_is_no_esp_image(tmp_path):
         flashing.read_image(image(tmp_path, 0, magic=0x7F))
 
 
+def test_rejects_an_application_without_its_bootloader(tmp_path):
+    path = image(tmp_path, 9)
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<I", data, 32, flashing.APP_DESC_MAGIC)  # esp_app_desc_t opens it
+    path.write_bytes(bytes(data))
+    with pytest.raises(UsageError, match="application alone, without the bootloader"):
+        flashing.read_image(path)
+
+
 def test_rejects_an_image_for_another_chip(tmp_path):
     img = flashing.read_image(image(tmp_path, 9))
     with pytest.raises(UsageError, match="built for ESP32-S3, but the board is an ESP32"):
@@ -70,38 +79,67 @@ class FakePort:
 
 
 def fake_esp(monkeypatch, chip: str, calls: list):
+    """esptool's own class for ``chip`` (the S2/S3/C3 ones subclass the ESP32's), no I/O."""
     esp = object.__new__(CHIP_DEFS[chip])
     esp._port = FakePort()
-    monkeypatch.setattr(cmds, "detect_chip", lambda port, baud, connect_attempts: esp)
+    monkeypatch.setattr(cmds, "detect_chip", lambda port, baud: esp)
     monkeypatch.setattr(esp.__class__, "change_baud", lambda self, b: calls.append(("baud", b)))
-    monkeypatch.setattr(cmds, "run_stub", lambda e: e)
+    monkeypatch.setattr(cmds, "run_stub", lambda e: calls.append(("stub",)) or e)
     monkeypatch.setattr(cmds, "attach_flash", lambda e: calls.append(("attach",)))
-    monkeypatch.setattr(cmds, "erase_flash", lambda e: calls.append(("erase",)))
-    monkeypatch.setattr(
-        cmds, "write_flash", lambda e, addr_data: calls.append(("write", addr_data[0][0]))
-    )
+
+    def write_flash(e, addr_data, erase_all=False):
+        if erase_all:
+            calls.append(("erase",))  # esptool erases after checking the image
+        calls.append(("write", addr_data[0][0]))
+
+    monkeypatch.setattr(cmds, "write_flash", write_flash)
     monkeypatch.setattr(cmds, "reset_chip", lambda e, mode: calls.append(("reset", mode)))
     return esp
 
 
-def test_erases_then_writes_at_the_chips_offset(monkeypatch, tmp_path):
+@pytest.mark.parametrize(("chip", "chip_id", "offset"), [
+    ("esp32", 0, 0x1000), ("esp32s3", 9, 0), ("esp32c3", 5, 0),
+])  # fmt: skip
+def test_erases_then_writes_at_the_chips_offset(monkeypatch, tmp_path, chip, chip_id, offset):
     calls: list = []
-    esp = fake_esp(monkeypatch, "esp32", calls)
-    img = flashing.read_image(image(tmp_path, 0))
-    assert flashing.flash("/dev/ttyUSB0", img) == "esp32"
+    esp = fake_esp(monkeypatch, chip, calls)
+    img = flashing.read_image(image(tmp_path, chip_id))
+    assert flashing.flash("/dev/ttyUSB0", img) == chip
     assert calls == [
+        ("stub",),
         ("baud", 460800),
         ("attach",),
         ("erase",),
-        ("write", 0x1000),
+        ("write", offset),
         ("reset", "hard-reset"),
     ]
     assert esp._port.closed
 
 
+def test_an_esp32_image_is_refused_on_an_s3(monkeypatch, tmp_path):
+    calls: list = []
+    fake_esp(monkeypatch, "esp32s3", calls)
+    with pytest.raises(UsageError, match="built for ESP32, but the board is an ESP32-S3"):
+        flashing.flash("/dev/ttyUSB0", flashing.read_image(image(tmp_path, 0)))
+    assert calls == []
+
+
+def test_a_cable_pulled_mid_write_is_one_sentence(monkeypatch, tmp_path):
+    calls: list = []
+    fake_esp(monkeypatch, "esp32", calls)
+
+    def pulled(e, addr_data, erase_all=False):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(cmds, "write_flash", pulled)
+    with pytest.raises(CommandFailed, match=r"flashing failed: .*flash again"):
+        flashing.flash("/dev/ttyUSB0", flashing.read_image(image(tmp_path, 0)))
+
+
 def test_refuses_before_erasing_when_the_board_is_another_chip(monkeypatch, tmp_path, capsys):
     calls: list = []
     fake_esp(monkeypatch, "esp32", calls)
+    monkeypatch.setattr(device, "Device", board_holding({}))
     path = image(tmp_path, 9)
     assert main(["flash", "--port", "/dev/ttyUSB0", "--firmware", str(path)]) == 2
     assert calls == []
@@ -115,7 +153,8 @@ def test_a_port_nobody_answers_on_is_one_sentence_and_exit_1(tmp_path, capsys):
     master, slave = os.openpty()  # a serial port with nothing behind it
     try:
         path = image(tmp_path, 0)
-        code = main(["flash", "--port", os.ttyname(slave), "--firmware", str(path)])
+        argv = ["flash", "--port", os.ttyname(slave), "--firmware", str(path)]
+        code = main([*argv, "--discard-logs"])  # nobody answers MicroPython's REPL either
     finally:
         os.close(master)
         os.close(slave)
@@ -168,14 +207,20 @@ def test_a_board_holding_logs_never_synced_is_not_erased(
         assert "retrostride sync" in err and "--discard-logs" in err
 
 
-def test_a_board_without_micropython_is_flashed(monkeypatch, tmp_path):
+def test_a_board_no_micropython_answers_on_is_flashed_only_when_told(monkeypatch, tmp_path, capsys):
+    """A new board, but also one in the app's deep sleep holding logs: not erased unasked."""
+
     def silent(port: str, timeout_s: float) -> None:
         raise CommandFailed("could not enter the raw REPL")
 
     calls: list = []
     fake_esp(monkeypatch, "esp32", calls)
     monkeypatch.setattr(device, "Device", silent)
-    assert main(["flash", "--port", "/dev/ttyUSB0", "--firmware", str(image(tmp_path, 0))]) == 0
+    argv = ["flash", "--port", "/dev/ttyUSB0", "--firmware", str(image(tmp_path, 0))]
+    assert main(argv) == 2 and calls == []
+    err = capsys.readouterr().err
+    assert "could not be checked" in err and "--discard-logs" in err and err.count("\n") == 1
+    assert main([*argv, "--discard-logs"]) == 0
     assert ("erase",) in calls
 
 
