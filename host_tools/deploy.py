@@ -9,13 +9,16 @@ Why each step:
   which ``.mpy`` version it loads (``sys.implementation._mpy``): a mismatch is refused
   before anything is copied. ``boot.py`` and ``main.py`` stay source (MicroPython
   runs them as source). Plain bytecode runs on every ESP32 variant, so no ``-march``.
-- A file is copied only if the device's own sha256 of it differs, and every copied
-  file is hashed again on the device afterwards (mpremote does not verify copies);
-  the hashes are asked for in one batch, not two exchanges per file.
+- A file is copied only if the device's own sha256 of it differs. mpremote writes a
+  file in place and does not verify it, so each goes to ``path.new`` first, all are
+  hashed again on the device (one batch, not two exchanges per file), and only when
+  every one is right are they renamed over the old ones; a bad copy is deleted and
+  nothing is replaced.
 - A stale ``x.py`` next to a new ``x.mpy`` would shadow it (MicroPython tries ``.py``
-  first), so code files under ``/lib`` that are not in the build are removed.
-- The app is written before ``boot.py``/``main.py``, so a deploy cut short leaves the
-  old entry points, not new ones importing missing modules.
+  first), so code files under ``/lib`` that are not in the build are removed -- last,
+  when the new files are in place, as is anything a deploy cut short left.
+- The app is renamed into place before ``boot.py``/``main.py``, so a deploy cut short
+  leaves the old entry points, not new ones importing missing modules.
 """
 
 from __future__ import annotations
@@ -42,6 +45,26 @@ from host_tools.plan_files import load_plan
 DEVICE_LIB = "/lib"
 ENTRY_POINTS = ("boot.py", "main.py")
 CODE_SUFFIXES = (".py", ".mpy")
+NEW = ".new"  # a copy waiting for its check
+
+_PLACE = """\
+import os
+for a, b in {pairs!r}:
+    try:
+        os.rename(a, b)
+    except OSError:  # a filesystem that will not rename over a file
+        os.remove(b)
+        os.rename(a, b)
+"""
+
+_DROP = """\
+import os
+for p in {paths!r}:
+    try:
+        os.remove(p)
+    except OSError:
+        pass
+"""
 
 Log = Callable[[str], None]
 
@@ -201,14 +224,34 @@ def device_hashes(dev: Device, paths: list[str]) -> dict[str, bytes | None]:
     return {p: None if d is None else bytes.fromhex(d) for p, d in zip(paths, digests, strict=True)}
 
 
+def place(dev: Device, copied: list[Item]) -> None:
+    """Check every ``path.new`` copy against what was sent and only then rename them all
+    into place, in order (the app before its entry points); else delete the copies."""
+    news = [item.path + NEW for item in copied]
+    after = device_hashes(dev, news)
+    bad = [item.path for item in copied if after[item.path + NEW] != item.sha256]
+    if bad:
+        dev.exec(_DROP.format(paths=news))
+        raise CommandFailed(
+            f"{bad[0]} on the device does not match what was sent (sha256), so nothing was "
+            "replaced: check the cable and deploy again."
+        )
+    if news:
+        dev.exec(_PLACE.format(pairs=[(item.path + NEW, item.path) for item in copied]))
+
+
 def device_chip(dev: Device) -> str | None:
-    """The ESP32 variant the board reports (``sys.implementation._machine``), else None."""
+    """The ESP32 variant the board reports, in esptool's spelling (``esp32c6``), else None.
+
+    MicroPython names it last in ``sys.implementation._machine``: "Generic ESP32S3
+    module with ESP32S3"; a virtual device names none."""
     machine = str(dev.evaluate("getattr(__import__('sys').implementation, '_machine', '')"))
-    machine = machine.upper()
-    for marker, chip in (("ESP32S3", "esp32s3"), ("ESP32C3", "esp32c3"), ("ESP32S2", "esp32s2")):
-        if marker in machine.replace("-", ""):
-            return chip
-    return "esp32" if "ESP32" in machine else None
+    return chip_of_machine(machine)
+
+
+def chip_of_machine(machine: str) -> str | None:
+    mcu = machine.rsplit(" with ", 1)[-1].replace("-", "").strip().lower()
+    return mcu if mcu.startswith("esp32") else None
 
 
 def check_chip(board: dict[str, Any], found: str | None, port: str) -> None:
@@ -250,24 +293,16 @@ def deploy(
         if compiled:
             try:
                 summary.mpy_version = dev.mpy_version()
-            except (ValueError, SyntaxError) as e:
+            except (ValueError, SyntaxError):
+                summary.mpy_version = None
+            if summary.mpy_version is None:
                 raise CommandFailed(
                     f"the board on {port} did not say which .mpy version it loads: "
                     "is it running MicroPython 1.19 or newer?"
-                ) from e
+                )
             check_mpy(summary.mpy_version, mpy_cross_version())
             log(f"device loads .mpy v{summary.mpy_version[0]}.{summary.mpy_version[1]}: compiling")
         items = build(board, plan, compiled)
-        wanted = {item.path for item in items}
-        stale = [
-            p
-            for p in device_files(dev, DEVICE_LIB)
-            if p.endswith(CODE_SUFFIXES) and p not in wanted
-        ]
-        for path in stale:
-            log(f"remove {path}")
-            dev.remove(path)
-            summary.removed.append(path)
         made: set[str] = set()
         on_device = device_hashes(dev, [item.path for item in items])
         for item in items:
@@ -279,18 +314,17 @@ def deploy(
                 dev.makedirs(parent)
                 made.add(parent)
             log(f"copy {item.path} ({len(item.data)} bytes)")
-            dev.write(item.path, item.data)
+            dev.write(item.path + NEW, item.data)
             summary.copied.append(item.path)
-        by_path = {item.path: item for item in items}
-        after = device_hashes(dev, summary.copied)
-        for path in summary.copied:
-            if after[path] != by_path[path].sha256:
-                raise CommandFailed(
-                    f"{path} on the device does not match what was sent (sha256): "
-                    "check the cable and deploy again."
-                )
+        place(dev, [item for item in items if item.path in summary.copied])
         if summary.copied:
             log(f"verified {len(summary.copied)} file(s) by their sha256 on the device")
+        wanted = {item.path for item in items}
+        for path in device_files(dev, DEVICE_LIB):
+            if (path.endswith(CODE_SUFFIXES) and path not in wanted) or path.endswith(NEW):
+                log(f"remove {path}")
+                dev.remove(path)
+                summary.removed.append(path)
         if dev.set_clock(dt.datetime.now(dt.UTC)):  # the app dates its sessions by it
             log("board clock set (UTC)")
         else:

@@ -88,9 +88,12 @@ class Device:
         )
         return out.strip() == "1"
 
-    def mpy_version(self) -> tuple[int, int]:
-        """The bytecode (.mpy) version the firmware loads: (major, sub)."""
-        value = int(self.evaluate("__import__('sys').implementation._mpy"))
+    def mpy_version(self) -> tuple[int, int] | None:
+        """The bytecode (.mpy) version the firmware loads: (major, sub); None from a
+        MicroPython too old to say."""
+        value = self.evaluate("getattr(__import__('sys').implementation, '_mpy', None)")
+        if not isinstance(value, int):
+            return None
         return value & 0xFF, (value >> 8) & 0x03
 
     def list_sizes(self, folder: str) -> dict[str, int]:

@@ -112,15 +112,20 @@ def test_source_mode_copies_py_and_drops_the_compiled_files(vdev):
 
 
 def test_a_copy_that_does_not_verify_fails(vdev, monkeypatch):
-    deploy(vdev.port, "devkitc-gy521", "intro", log=quiet)
+    deploy(vdev.port, "devkitc-gy521", "intro", compiled=False, log=quiet)
+    sources = {p for p in vdev.fs.files if p.startswith("/lib/") and p.endswith(".py")}
     real_write = Device.write
 
     def flipping_write(self, path, data, progress=None):
         real_write(self, path, data[:-1] + bytes([data[-1] ^ 1]), progress)
 
     monkeypatch.setattr(Device, "write", flipping_write)
-    with pytest.raises(CommandFailed, match=r"/plan.json on the device does not match"):
+    with pytest.raises(CommandFailed, match=r"on the device does not match what was sent"):
         deploy(vdev.port, "devkitc-gy521", "stage2", log=quiet)
+    # nothing half-written is kept: the old plan and the old app stand, no copy is left
+    assert json.loads(vdev.fs.files["/plan.json"]) == load_plan("intro")
+    assert not [p for p in vdev.fs.files if p.endswith(".new")]
+    assert sources and sources <= set(vdev.fs.files)
 
 
 def test_a_device_with_another_mpy_version_is_refused_before_copying(vdev, monkeypatch):
@@ -130,6 +135,17 @@ def test_a_device_with_another_mpy_version_is_refused_before_copying(vdev, monke
         deploy(vdev.port, "m5stickc-plus2", "intro", log=quiet)
     assert json.loads(vdev.fs.files["/board.json"])["name"] == "devkitc-gy521"
     check_mpy((mpy_cross_version(), 3), mpy_cross_version())
+
+
+def test_a_micropython_too_old_to_name_its_mpy_version_is_told_so(vdev, monkeypatch):
+    real = Device.evaluate
+
+    def old_firmware(self, expr):  # no sys.implementation._mpy before MicroPython 1.19
+        return None if "_mpy" in expr else real(self, expr)
+
+    monkeypatch.setattr(Device, "evaluate", old_firmware)
+    with pytest.raises(CommandFailed, match=r"is it running MicroPython 1.19 or newer"):
+        deploy(vdev.port, "devkitc-gy521", None, log=quiet)
 
 
 def test_bad_board_or_plan_is_a_usage_error_before_the_port_is_touched(tmp_path):
@@ -175,6 +191,9 @@ def test_a_board_file_for_another_chip_is_refused(vdev, monkeypatch):
     monkeypatch.setattr(Device, "evaluate", lambda self, expr: "Generic ESP32 module with ESP32")
     with Device(vdev.port) as dev:
         assert deploy_mod.device_chip(dev) == "esp32"
+    # a chip the board files do not know is not taken for a plain ESP32
+    assert deploy_mod.chip_of_machine("ESP32C6 module with ESP32C6") == "esp32c6"
+    assert deploy_mod.chip_of_machine("M5Stack with ESP32-S3") == "esp32s3"
 
 
 def test_batched_device_hashes_match_the_device_wrappers_own(vdev):
