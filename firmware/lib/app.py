@@ -152,7 +152,6 @@ class App:
         self.coach = None
         self.writer = None
         self.log_path = None
-        self.paused = False
         self.running = False
         self.events = 0
         self.low_battery = False
@@ -224,6 +223,11 @@ class App:
         from drivers.pin_button import PinButton
 
         return PinButton(b["pin"], b.get("active_low", True))
+
+    @property
+    def paused(self):
+        """The plan stands (the button, or a fall); the session goes on."""
+        return self.coach is not None and self.coach.is_paused()
 
     def poll_button(self, now_ms):
         """One reading of the button; acts on a gesture (short, double, long)."""
@@ -342,7 +346,6 @@ class App:
         while self.imu.read(self._buf, now_ms):
             pass  # samples from before the start are not the session's
         self.running = True
-        self.paused = False
         if self.led is not None:
             self.led.set(True)
         return True
@@ -371,7 +374,7 @@ class App:
         buf = self._buf
         n = self.imu.read(buf, now_ms)
         session = self.session
-        if session is None or self.paused:
+        if session is None:  # paused, samples still flow: falls, the clock, the log
             return n
         if n and self._first:
             self._first = False
@@ -410,12 +413,8 @@ class App:
         if kind == "short":
             if self.session is None or coach is None:
                 self.start_session(now_ms)
-            elif self.paused:
-                self.paused = False
-                coach.resume(self._last_t)
-            else:
-                self.paused = True
-                coach.pause(self._last_t)
+            else:  # resumes a plan a fall paused, too
+                coach.toggle(self._last_t)
         elif kind == "double" and self.session is not None and coach is not None:
             coach.skip(self._last_t)
         elif kind == "long" and self.session is not None:

@@ -308,3 +308,52 @@ def test_another_chip_at_the_imus_address_is_named_by_what_it_answers():
     machine.reset_fakes()
     e = raises(OSError, app.App, BOARD, None)
     assert str(e) == "IMU mpu6050 not answering", str(e)
+
+
+def _stand(chip, a, seconds, t0):
+    """Standing still, pumped and ticked every 40 ms as the app's tasks do; the time after."""
+    n = seconds * 100
+    for k in range(n):
+        chip.push(0, 0, 9806, 0, 0, 0)
+        if k % 4 == 3:
+            a.pump(t0 + 10 * k)
+            a.tick(t0 + 10 * k)
+    return t0 + 10 * n
+
+
+def test_a_pause_holds_the_plan_and_resuming_goes_on_where_it_stood():
+    """A 5-minute pause: the plan's clock stands, the motor is quiet, nothing is skipped."""
+    chip, a = _fresh(json.dumps(PLAN))  # warm-up 2 s, then backward 3 s
+    a.start_session(0)
+    t = _stand(chip, a, 1, 0)
+    a.press("short", t)
+    assert a.paused
+    on = 0
+    for _ in range(300):
+        t = _stand(chip, a, 1, t)
+        on += a.level > 0
+    assert on <= 1  # the pause cue, then quiet (it was left buzzing)
+    a.press("short", t)
+    assert not a.paused
+    t = _stand(chip, a, 2, t)
+    a.stop_session()
+    _, events, _ = _log(a)
+    intervals = [e for e in events if e["type"] == "interval"]
+    # the warm-up's last second runs after the resume: the backward interval starts then,
+    # not at the resume with every interval the pause spanned
+    assert [e["kind"] for e in intervals] == ["warmup", "backward"]
+    assert intervals[1]["t_ms"] >= 301000 + 900
+
+
+def test_one_press_resumes_a_plan_a_fall_paused():
+    chip, a = _fresh(json.dumps(PLAN))
+    a.start_session(0)
+    t = _stand(chip, a, 1, 0)
+    a.coach.on_fall(a._last_t)  # as the session reports a confirmed fall
+    assert a.paused
+    t = _stand(chip, a, 5, t)
+    a.press("short", t)
+    assert not a.paused
+    a.stop_session()
+    _, events, _ = _log(a)
+    assert [e["pattern"] for e in events if e["type"] == "buzz"][-2:] == ["resume", "session_end"]
