@@ -215,6 +215,25 @@ def test_backward_cap_warns_on_a_long_backward_stretch():
     assert of(out, "warning", reason="backward_limit") == []
 
 
+def test_a_pause_of_the_plan_neither_ends_nor_hides_a_run_backward():
+    """Pausing for a second used to start the stretch afresh, and a paused plan let a
+    runner go on backward for ever without a word."""
+    plan = {
+        "version": 1,
+        "name": "x",
+        "extensions": ["caps"],
+        "caps": {"backward_s": 60},
+        "blocks": [{"kind": "backward", "seconds": 60}, {"kind": "rest", "seconds": 60}],
+    }
+    blip = {40000: "pause", 41000: "resume"}
+    _, out = run(plan, lambda t, k, s: "backward", 120000, actions=blip)
+    limits = [e["t_ms"] for e in of(out, "warning", reason="backward_limit")]
+    assert limits and 70000 <= limits[0] <= 71000  # as without the pause
+    _, out = run(plan, lambda t, k, s: "backward", 120000, actions={40000: "pause"})
+    limits = [e["t_ms"] for e in of(out, "warning", reason="backward_limit")]
+    assert limits and 70000 <= limits[0] <= 71000  # paused, the runner is still warned
+
+
 def test_summary_counts_steps_and_backward_time():
     _, out = run(INTRO, compliant, TOTAL_MS)
     end = out[-1]

@@ -35,6 +35,37 @@ def _drive(plan, direction, until):
     return coach
 
 
+def _drive_paused(plan, until, pause_at, resume_at=None):
+    """A runner going backward all along; the plan paused (and resumed) by the button."""
+    del _out[:]
+    coach = Coach(plan, _out.append)
+    t = 0
+    while t <= until:
+        coach.tick(t)
+        if t == pause_at:
+            coach.pause(t)
+        if t == resume_at:
+            coach.resume(t)
+        if t and t % 400 == 0:
+            coach.on_step(events.step(t - 200, "backward", "run", 160, 90, t))
+        t += 10
+    coach.end(until)
+
+
+def test_a_pause_of_the_plan_neither_ends_nor_hides_a_run_backward():
+    capped = {
+        "version": 1,
+        "name": "x",
+        "extensions": ["caps"],
+        "caps": {"backward_s": 60},
+        "blocks": [{"kind": "backward", "seconds": 60}, {"kind": "rest", "seconds": 60}],
+    }
+    for resume_at in (41000, None):
+        _drive_paused(capped, 120000, 40000, resume_at)
+        limits = [e["t_ms"] for e in _of("warning", "reason", "backward_limit")]
+        assert limits and 70000 <= limits[0] <= 71000, limits
+
+
 def _of(type_, key=None, value=None):
     return [e for e in _out if e["type"] == type_ and (key is None or e[key] == value)]
 

@@ -123,11 +123,11 @@ class Coach:
         if timer.state == IDLE:
             self._begin(now)
         timer.tick(now)
-        if timer.state == RUNNING:
-            if not self._countdown_done:
-                self._count_down(now)
-            if self.cap.running and self.cap.due(now):  # a call saved per sample
-                self._cap_reached(now)
+        if timer.state == RUNNING and not self._countdown_done:
+            self._count_down(now)
+        # the cap watches the runner, not the plan: a pause does not end a run backward
+        if self.cap.running and self.cap.due(now):  # a call saved per sample
+            self._cap_reached(now)
 
     def _count_down(self, now):
         rem = self.timer.remaining_ms(now)
@@ -216,7 +216,6 @@ class Coach:
 
     def pause(self, now):
         if self.timer.pause(now):
-            self.cap.reset()
             self._emit(events.buzz(self._t(now), "pause"))
             return True
         return False

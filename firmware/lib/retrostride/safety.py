@@ -204,7 +204,8 @@ class BackwardCap:
             self.running = False
 
     def reset(self):
-        """A pause (fall, button): the runner stopped, the stretch is over."""
+        """A fall: the runner is down, the stretch is over. (A pause of the plan is not:
+        its stretch ends on its own evidence, a forward step or a 4 s gap.)"""
         self.running = False
 
     def due(self, now):
