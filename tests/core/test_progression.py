@@ -139,3 +139,34 @@ def test_backward_intervals_decide_when_the_summary_names_them():
         interval_kinds=["warmup", "backward", "forward", "backward", "cooldown"],
     )
     assert verdict(s)[0] == "progress"
+
+
+def test_a_session_past_the_backward_cap_steps_back_whatever_its_compliance():
+    """A runner who never turned round ran 12 min backward: 99 % in the backward
+    intervals, 22 backward-limit warnings. That is no session to build on."""
+    new, why = suggest(INTRO, [good(backward_limit=22)])
+    assert why.startswith("step back") and "safety limit 22x" in why
+    assert set(backward_seconds(new)) == {15}
+
+
+def test_little_time_run_backward_holds_however_well_the_steps_were_called():
+    kinds = [k for k, _, _ in plans.flatten(INTRO)]
+    planned = [s for k, s, _ in plans.flatten(INTRO) if k == "backward"]
+
+    def ran(seconds: int) -> dict[str, object]:
+        back = [seconds if k == "backward" else 0 for k in kinds]
+        comp = [95 if k == "backward" else None for k in kinds]
+        return good(interval_kinds=kinds, interval_backward_s=back, compliance=comp)
+
+    new, why = suggest(INTRO, [ran(9)])  # 9 s of each 30 s, then standing still
+    assert (
+        new == INTRO
+        and why == f"hold: {9 * len(planned)} of {sum(planned)} s run backward last session"
+    )
+    assert suggest(INTRO, [ran(26)])[1].startswith("progress")  # turning round takes the rest
+
+
+def test_no_step_called_in_a_backward_interval_is_no_measure_of_holding_one():
+    kinds = [k for k, _, _ in plans.flatten(INTRO)]
+    comp = [None if k == "backward" else 99 for k in kinds]  # forward ones were held
+    assert verdict(good(interval_kinds=kinds, compliance=comp))[0] == "hold"

@@ -2,11 +2,14 @@
 
 The guidance is to start with ~30 s backward and build up slowly. So a plan
 grows only after a session that was held well -- completed, nothing skipped,
-no fall, and at least ``GOOD_PCT`` % of steps in the asked direction -- and
-then by one notch: backward intervals ``step_s`` longer (15 s unless the plan's
+no fall, never past the backward safety cap, at least ``GOOD_PCT`` % of steps
+in the asked direction in the backward intervals, and at least ``GOOD_VOLUME_PCT``
+% of their planned time run backward (compliant runners run 26-27 s of a 30 s
+interval: turning round takes the rest) -- and then by one notch: backward intervals ``step_s`` longer (15 s unless the plan's
 ``progression`` extension says otherwise), or, when they are already at the
 limit, one more repeat of the block that holds them. A fall or poor compliance
-steps back one notch; anything in between holds. The result never goes beyond
+steps back one notch, as does running backward past the cap; anything in
+between holds. The result never goes beyond
 the caps (it always passes ``plan.validate`` with the same caps).
 
 ``history`` is a list of ``session_end`` summaries, oldest first; only the
@@ -27,6 +30,7 @@ from retrostride import plan as plans
 
 GOOD_PCT = const(80)
 POOR_PCT = const(60)
+GOOD_VOLUME_PCT = const(75)
 _STEP_S = const(15)
 _MIN_BACK_S = const(15)
 _MIN_BACK_STEPS = const(20)
@@ -69,9 +73,29 @@ def _repeats_with_backward(blocks, out):
     return out
 
 
+def _planned_back_s(obj):
+    """Seconds of the plan's timed backward blocks (step-counted ones are not counted)."""
+    return sum(s for kind, s, _ in plans.flatten(obj) if kind == "backward")
+
+
+def backward_s_done(summary):
+    """Seconds run backward within the session's backward intervals; None when the
+    summary does not say (older logs)."""
+    done = summary.get("interval_backward_s")
+    kinds = summary.get("interval_kinds", ())
+    if not isinstance(done, list) or not kinds:
+        return None
+    total = 0
+    for i in range(min(len(done), len(kinds))):
+        if kinds[i] == "backward" and type(done[i]) is int:
+            total += done[i]
+    return total
+
+
 def compliance_pct(summary):
     """Mean compliance of a session's backward intervals (all intervals when the
-    summary does not say which were backward); None when nothing was measured."""
+    summary does not say which were backward: older logs); None when nothing was
+    measured there (the forward intervals say nothing of holding a backward one)."""
     comp = summary.get("compliance", ())
     kinds = summary.get("interval_kinds", ())
     if not isinstance(comp, list):
@@ -81,18 +105,22 @@ def compliance_pct(summary):
         c = comp[i]
         if type(c) is int and (not kinds or (i < len(kinds) and kinds[i] == "backward")):
             vals.append(c)
-    if not vals:
+    if not vals and not kinds:
         vals = [c for c in comp if type(c) is int]
     if not vals:
         return None
     return sum(vals) // len(vals)
 
 
-def verdict(summary):
-    """``"progress"``, ``"hold"`` or ``"back"`` for one session, and why."""
+def verdict(summary, planned_back_s=0):
+    """``"progress"``, ``"hold"`` or ``"back"`` for one session, and why;
+    ``planned_back_s``: the plan's timed backward seconds (0: not checked)."""
     falls = summary.get("falls", 0) or 0
     if falls:
         return "back", "a fall last session"
+    limits = summary.get("backward_limit", 0) or 0
+    if limits:
+        return "back", "backward past the safety limit " + str(limits) + "x last session"
     c = compliance_pct(summary)
     if c is not None and c < POOR_PCT:
         return "back", "compliance " + str(c) + "% last session"
@@ -104,6 +132,9 @@ def verdict(summary):
         return "hold", "no steps measured last session"
     if c < GOOD_PCT:
         return "hold", "compliance " + str(c) + "% last session"
+    done = backward_s_done(summary)
+    if planned_back_s and done is not None and done * 100 < GOOD_VOLUME_PCT * planned_back_s:
+        return "hold", str(done) + " of " + str(planned_back_s) + " s run backward last session"
     return "progress", "last session held well (" + str(c) + "%)"
 
 
@@ -136,7 +167,7 @@ def suggest(plan_obj, history, cap_s=None, cap_steps=None):
     mine = [h for h in history if isinstance(h, dict) and h.get("plan") == plan_obj.get("name")]
     if not mine:
         return _copy(plan_obj), "hold: no sessions of this plan yet"
-    what, why = verdict(mine[-1])
+    what, why = verdict(mine[-1], _planned_back_s(plan_obj))
     step_s, max_s, max_n, max_rep = _rules(plan_obj, cap_s, cap_steps)
     if what == "hold":
         return _copy(plan_obj), "hold: " + why
