@@ -116,6 +116,25 @@ def test_consecutive_backward_blocks_count_as_one_stretch():
     ]
 
 
+def test_a_short_stop_does_not_end_a_stretch_and_seconds_and_steps_count_together():
+    """Accepted until now: 20 minutes of backward with 2 s rests, and 55 s then 95 steps."""
+    rests = base(blocks=[{"repeat": 20, "blocks": [
+        {"kind": "backward", "seconds": 60}, {"kind": "rest", "seconds": 2},
+    ]}])  # fmt: skip
+    problems = plan.validate(rests)
+    assert problems and "120 s of continuous backward" in problems[0]
+    assert "a stop under 15 s does not end it" in problems[0]
+    mixed = base(blocks=[{"kind": "backward", "seconds": 55}, {"kind": "backward", "steps": 95}])
+    assert plan.validate(mixed) == [
+        "blocks[1]: 55 s and 95 steps of continuous backward are above the caps of 60 s and "
+        "100 steps together (declare the 'caps' extension to allow it)"
+    ]
+    breather = base(blocks=[{"repeat": 4, "blocks": [
+        {"kind": "backward", "seconds": 45}, {"kind": "rest", "seconds": 15},
+    ]}])  # fmt: skip
+    assert plan.validate(breather) == []
+
+
 def test_backward_step_cap():
     assert plan.validate(base(blocks=[{"kind": "backward", "steps": 101}]))
     assert plan.validate(base(blocks=[{"kind": "backward", "steps": 100}])) == []

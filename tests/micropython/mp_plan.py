@@ -53,3 +53,13 @@ def test_load_errors_and_fallback():
     assert e.problems == ["version: must be 1"]
     obj, why = plan.load_or_default("[]")
     assert obj is DEFAULT and "must be a JSON object" in why
+
+
+def test_a_short_stop_does_not_end_a_stretch():
+    rests = _base([{"repeat": 3, "blocks": [
+        {"kind": "backward", "seconds": 40}, {"kind": "rest", "seconds": 5},
+    ]}])  # fmt: skip
+    problems = plan.validate(rests)
+    assert problems and "80 s of continuous backward" in problems[0], problems
+    mixed = _base([{"kind": "backward", "seconds": 55}, {"kind": "backward", "steps": 95}])
+    assert plan.validate(mixed), "55 s and 95 steps together are over 60 s / 100 steps"

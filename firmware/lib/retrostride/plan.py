@@ -56,6 +56,10 @@ MAX_DEPTH = const(6)
 MAX_LEAVES = const(400)  # flattened blocks: bounds the device's memory
 MAX_TOTAL_S = const(14400)  # 4 h
 MAX_NAME = const(40)
+# a stretch of backward ends at a block of something else this long: a 2 s rest
+# between two 60 s backward blocks is one run of 120 s
+RECOVER_S = const(15)
+RECOVER_STEPS = const(30)
 
 _TOP_KEYS = ("version", "name", "blocks", "extensions")
 _EXT_TOP = {
@@ -303,32 +307,49 @@ def validate(obj, cap_s=None, cap_steps=None):
 
 
 def _check_flat(out, leaves, cap_s, cap_steps):
-    """Caps on continuous backward stretches and the plan's total length."""
+    """Caps on continuous backward stretches and the plan's total length.
+
+    A stretch runs on over blocks of something else shorter than ``RECOVER_S``
+    (``RECOVER_STEPS``), and its seconds and steps count together, each as its share
+    of its cap: 55 s and then 95 steps is over a 60 s / 100 step cap."""
     total = 0
     run_s = 0
     run_n = 0
+    bridged = False  # the stretch runs over a short stop
     seen = {}
     for path, b in leaves:
         s = b.get("seconds", 0)
+        n = b.get("steps", 0)
         total += s
         if b["kind"] == "backward":
             run_s += s
-            run_n += b.get("steps", 0)
-            why = None
-            if run_s > cap_s:
-                why = str(run_s) + " s of continuous backward is above the cap of " + str(cap_s)
-            elif run_n > cap_steps:
-                why = (
-                    str(run_n) + " continuous backward steps is above the cap of " + str(cap_steps)
-                )
-            if why is not None and path not in seen:
+            run_n += n
+            if run_s * cap_steps + run_n * cap_s > cap_s * cap_steps and path not in seen:
                 seen[path] = 1
-                out.append(path + ": " + why + " (declare the 'caps' extension to allow it)")
-        else:
+                out.append(path + ": " + _over(run_s, run_n, cap_s, cap_steps, bridged))
+        elif s >= RECOVER_S or n >= RECOVER_STEPS:
             run_s = 0
             run_n = 0
+            bridged = False
+        elif run_s or run_n:
+            bridged = True
     if total > MAX_TOTAL_S:
         out.append("blocks: " + str(total) + " s in all, more than " + str(MAX_TOTAL_S))
+
+
+def _over(run_s, run_n, cap_s, cap_steps, bridged):
+    if not run_n:
+        why = str(run_s) + " s of continuous backward is above the cap of " + str(cap_s)
+    elif not run_s:
+        why = str(run_n) + " continuous backward steps is above the cap of " + str(cap_steps)
+    else:
+        why = (
+            str(run_s) + " s and " + str(run_n) + " steps of continuous backward are above"
+            " the caps of " + str(cap_s) + " s and " + str(cap_steps) + " steps together"
+        )
+    if bridged:
+        why += " (a stop under " + str(RECOVER_S) + " s does not end it)"
+    return why + " (declare the 'caps' extension to allow it)"
 
 
 def flatten(obj):
