@@ -185,6 +185,23 @@ def test_fall_alerts_and_pauses_until_resumed():
     assert out[-1]["falls"] == 1 and out[-1]["completed"] is False
 
 
+def test_resuming_after_a_fall_in_a_backward_interval_goes_on_with_the_next_one():
+    """Not straight back into backward running: the runner has just been on the ground."""
+    out = []
+    coach = Coach(INTRO, out.append)
+    for t in range(0, 70001, 10):  # into the first backward interval (60-90 s)
+        coach.tick(t)
+    coach.on_fall(70000)
+    for t in range(70000, 100001, 10):
+        coach.tick(t)
+    assert coach.resume(100000)
+    last = of(out, "interval")[-1]
+    assert last == {"type": "interval", "t_ms": 100000, "index": 2, "kind": "forward"}
+    assert [e["pattern"] for e in of(out, "buzz")][-2:] == ["resume", "start_forward"]
+    coach.end(100000)
+    assert out[-1]["skipped"] == 0  # the plan's doing, not the runner's
+
+
 def test_button_pause_skip():
     out = []
     coach = Coach(INTRO, out.append)

@@ -142,3 +142,15 @@ def test_session_with_coach_allocates_nothing_per_sample_in_steady_state():
         t += 10
     used = gc.mem_alloc() - before
     assert used == 0, used
+
+
+def test_resuming_after_a_fall_in_a_backward_interval_goes_on_with_the_next_one():
+    del _out[:]
+    coach = Coach(SHORT, _out.append)  # warm-up 10 s, then backward 20 s, forward 20 s
+    for t in range(0, 15001, 10):
+        coach.tick(t)
+    coach.on_fall(15000)
+    for t in range(15000, 40001, 10):
+        coach.tick(t)
+    assert coach.resume(40000)
+    assert _of("interval")[-1] == {"type": "interval", "t_ms": 40000, "index": 2, "kind": "forward"}

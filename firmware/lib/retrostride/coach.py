@@ -14,7 +14,8 @@ per sample, ``on_step`` per decided step, ``on_fall`` per confirmed fall,
   forward, a ``warning`` (``wrong_direction``) and its buzz, then not again
   for 15 s; the same for backward steps in a forward interval;
 - ``backward_limit`` when continuous backward time passes the cap;
-- ``fall`` buzz and a paused plan after a fall (the button resumes);
+- ``fall`` buzz and a paused plan after a fall (the button resumes it, with the next
+  interval if the fall came in a backward one);
 - ``session_end`` with per-interval compliance (of the steps whose direction
   was decided, the share that went the asked way: a U-turn's steps and a
   bout's first ones are not held against the runner) and totals.
@@ -105,6 +106,7 @@ class Coach:
         self._bout_steps = 0
         self._countdown_done = True
         self._plan_done = False
+        self._fell = False  # the plan stands because of a fall (``resume``)
         self._ended = False
 
     def _t(self, now):
@@ -205,12 +207,13 @@ class Coach:
         self._emit(events.buzz(t, "wrong_direction"))
 
     def on_fall(self, t_ms):
-        """A fall was confirmed (the session emitted it): alert and pause the plan."""
+        """A fall was confirmed (the session emitted it): alert and pause the plan; the
+        resume after it goes on with the next interval if this one was backward."""
         self.falls += 1
         self._emit(events.buzz(self._t(t_ms), "fall"))
         self.cap.reset()
-        if self.timer.state == RUNNING:
-            self.timer.pause(t_ms)
+        if self.timer.state == RUNNING and self.timer.pause(t_ms):
+            self._fell = True
 
     # -- the button --------------------------------------------------------------
 
@@ -221,10 +224,16 @@ class Coach:
         return False
 
     def resume(self, now):
-        if self.timer.resume(now):
-            self._emit(events.buzz(self._t(now), "resume"))
-            return True
-        return False
+        timer = self.timer
+        if not timer.resume(now):
+            return False
+        self._emit(events.buzz(self._t(now), "resume"))
+        fell = self._fell
+        self._fell = False
+        i = timer.index
+        if fell and 0 <= i < self.n and timer.kinds[i] == "backward":
+            timer.skip(now)  # not straight back into backward running after a fall
+        return True
 
     def is_paused(self):
         """Paused by the button or by a fall (the app asks before a press)."""
