@@ -142,7 +142,7 @@ def test_backward_steps_clock_runs_only_while_stepping_backward():
     timer = Timer([("backward", 10, 0), ("forward", 5, 0)], rec, backward_clock=True)
     timer.start(0)
     t = 0
-    while t < 20000:  # 20 s of forward steps: the backward clock stands still
+    while t < 6000:  # 6 s of forward steps: the backward clock stands still
         t += 10
         if t % 500 == 0:
             timer.on_step(t, "forward")
@@ -153,9 +153,23 @@ def test_backward_steps_clock_runs_only_while_stepping_backward():
         if t % 500 == 0:
             timer.on_step(t, "backward")
         timer.tick(t)
-    # counted from the first backward step (at 20.5 s): 10 s of backward stepping
+    # counted from the first backward step (at 6.5 s): 10 s of backward stepping
     assert rec.changes[1][1] == 1
-    assert 30400 <= rec.changes[1][0] <= 30600
+    assert 16400 <= rec.changes[1][0] <= 16600
+
+
+def test_backward_steps_clock_lets_go_of_a_runner_who_does_not_go_backward():
+    """Held in the block (and warned every 15 s) for the rest of the session, before."""
+    rec = Recorder()
+    timer = Timer([("backward", 10, 0), ("forward", 5, 0)], rec, backward_clock=True)
+    timer.start(0)
+    t = 0
+    while len(rec.changes) == 1 and t < 60000:
+        t += 10
+        if t % 500 == 0:
+            timer.on_step(t, "forward")
+        timer.tick(t)
+    assert rec.changes[1] == (20000, 1)  # twice the block's length in plan time
 
 
 def test_end_stops_everything():

@@ -80,3 +80,16 @@ def test_backward_clock_tick_allocates_nothing():
         timer.tick(t)
     used = gc.mem_alloc() - before
     assert used == 0, used
+
+
+def test_backward_clock_lets_go_of_a_runner_who_does_not_go_backward():
+    del _changes[:]
+    timer = Timer([("backward", 10, 0), ("forward", 5, 0)], _rec, True)
+    timer.start(0)
+    t = 0
+    while len(_changes) == 1 and t < 60000:
+        t += 10
+        if t % 500 == 0:
+            timer.on_step(t, "forward")
+        timer.tick(t)
+    assert _changes[1] == (20000, 1), _changes

@@ -9,7 +9,9 @@ No drift: a time-counted block ends at the plan's own time -- the previous
 boundary plus the block's duration, in "active" ms (elapsed since start minus
 time spent paused) -- never at "sample time + accumulated deltas". A step-
 counted block, a skip, or a backward block in the ``backward_steps`` clock
-mode ends when it ends; the next boundary is counted from there.
+mode (which counts only time stepping backward, and ends at twice its length
+in plan time at the latest) ends when it ends; the next boundary is counted
+from there.
 
 Per tick nothing is allocated: state is ints and preallocated arrays.
 """
@@ -32,6 +34,9 @@ PAUSED = const(2)
 DONE = const(3)
 
 _BACK_HOLD_MS = const(1500)  # backward_steps clock: runs this long after a backward step
+# ... and the block ends anyway after this many times its length in plan time: a
+# runner who does not go backward is not held in it (and warned) for ever
+_BACK_CEILING = const(2)
 
 
 class Timer:
@@ -115,9 +120,10 @@ class Timer:
         if self._seen_back and ticks_diff(now, self._last_back) <= _BACK_HOLD_MS:
             self._credit += ticks_diff(now, self._credit_t)
         self._credit_t = now
-        if self._credit < d:
+        active = self.active_ms(now)
+        if self._credit < d and active - self._block_start < _BACK_CEILING * d:
             return False
-        self._enter(now, self.index + 1, self.active_ms(now))
+        self._enter(now, self.index + 1, active)
         return True
 
     def on_step(self, now, direction):
