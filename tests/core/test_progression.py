@@ -26,7 +26,7 @@ def backward_seconds(obj):
 
 
 def test_held_well_lengthens_backward_by_15_s():
-    new, why = suggest(INTRO, [good()])
+    new, why = suggest(INTRO, [good(), good()])
     assert why.startswith("progress") and set(backward_seconds(new)) == {45}
     assert plans.validate(new) == []
     assert INTRO["blocks"][1]["blocks"][0]["seconds"] == 30  # input untouched
@@ -35,7 +35,7 @@ def test_held_well_lengthens_backward_by_15_s():
 def test_at_the_cap_it_adds_a_repeat_instead():
     at_cap = json.loads(json.dumps(INTRO))
     at_cap["blocks"][1]["blocks"][0]["seconds"] = 60
-    new, why = suggest(at_cap, [good()])
+    new, why = suggest(at_cap, [good(), good()])
     assert "one more repeat" in why and new["blocks"][1]["repeat"] == 7
     assert set(backward_seconds(new)) == {60}
 
@@ -54,6 +54,15 @@ def test_poor_compliance_steps_back_middling_holds():
     assert why.startswith("hold")
 
 
+def test_one_good_session_holds_two_in_a_row_grow_the_plan():
+    """Build up slowly: a plan is repeated once held well before it grows."""
+    new, why = suggest(INTRO, [good()])
+    assert new == INTRO and why.endswith("one more like it before the plan grows")
+    new, why = suggest(INTRO, [good(compliance=[70, 72]), good()])
+    assert new == INTRO and why.startswith("hold")
+    assert suggest(INTRO, [good(), good()])[1].startswith("progress")
+
+
 def test_other_plans_sessions_do_not_count():
     new, why = suggest(INTRO, [good(plan="something else")])
     assert new == INTRO and "no sessions of this plan" in why
@@ -61,9 +70,10 @@ def test_other_plans_sessions_do_not_count():
 
 def test_progression_extension_limits_growth():
     stage2 = json.loads((PLANS / "stage2.json").read_text())
-    new, _ = suggest(stage2, [good(plan=stage2["name"])])
+    held = [good(plan=stage2["name"])] * 2
+    new, _ = suggest(stage2, held)
     assert set(backward_seconds(new)) == {60}  # 45 + 15, max_backward_s 60
-    newer, why = suggest(new, [good(plan=stage2["name"])])
+    newer, why = suggest(new, held)
     assert "one more repeat" in why and newer["blocks"][1]["repeat"] == 9
 
 
@@ -163,7 +173,7 @@ def test_little_time_run_backward_holds_however_well_the_steps_were_called():
         new == INTRO
         and why == f"hold: {9 * len(planned)} of {sum(planned)} s run backward last session"
     )
-    assert suggest(INTRO, [ran(26)])[1].startswith("progress")  # turning round takes the rest
+    assert suggest(INTRO, [ran(26)] * 2)[1].startswith("progress")  # turning round takes the rest
 
 
 def test_no_step_called_in_a_backward_interval_is_no_measure_of_holding_one():

@@ -119,26 +119,27 @@ def test_next_without_history_holds(tmp_path):
 def test_next_progresses_from_a_stored_session(tmp_path):
     store = pytest.importorskip("host_tools.store")
     logbook = pytest.importorskip("retrostride.logbook")
-    buf = io.BytesIO()
-    w = logbook.Writer(buf, {"session": "s1", "plan": "Reverse intro"})
-    w.append({"type": "session_start", "t_ms": 0, "plan": "Reverse intro"})
-    w.append(
-        {
-            "type": "session_end",
-            "t_ms": 1320000,
-            "plan": "Reverse intro",
-            "steps": 3000,
-            "backward_steps": 400,
-            "backward_s": 170,
-            "compliance": [98, 91, 95, 90, 92, 88, 94, 90, 93, 91, 95, 92, 96, 99],
-            "completed": True,
-            "falls": 0,
-            "skipped": 0,
-        }
-    )
     db = tmp_path / "s.db"
-    with store.Store(db) as s:
-        s.add(buf.getvalue(), "test")
+    for n in (1, 2):  # two sessions held well: a plan grows after two in a row
+        buf = io.BytesIO()
+        w = logbook.Writer(buf, {"session": f"s{n}", "plan": "Reverse intro", "tag": f"{n:08x}"})
+        w.append({"type": "session_start", "t_ms": 0, "plan": "Reverse intro"})
+        w.append(
+            {
+                "type": "session_end",
+                "t_ms": 1320000,
+                "plan": "Reverse intro",
+                "steps": 3000,
+                "backward_steps": 400,
+                "backward_s": 170,
+                "compliance": [98, 91, 95, 90, 92, 88, 94, 90, 93, 91, 95, 92, 96, 99],
+                "completed": True,
+                "falls": 0,
+                "skipped": 0,
+            }
+        )
+        with store.Store(db) as s:
+            s.add(buf.getvalue(), "test")
     result = run("next", "--db", str(db), "--plan", str(PLANS / "intro.json"))
     assert result.returncode == 0, result.stderr
     new = json.loads(result.stdout)

@@ -14,6 +14,8 @@ def _session(**kw):
 
 def test_progress_hold_back():
     new, why = suggest(PLAN, [_session()])
+    assert why.startswith("hold") and new == PLAN, why  # once: repeat it first
+    new, why = suggest(PLAN, [_session(), _session()])
     assert why.startswith("progress"), why
     assert plan.validate(new) == []
     assert plan.flatten(new)[1] == ("backward", 45, 0)

@@ -1,7 +1,7 @@
 """Progression: the next plan from the history of sessions (a pure function).
 
 The guidance is to start with ~30 s backward and build up slowly. So a plan
-grows only after a session that was held well -- completed, nothing skipped,
+grows only after two sessions in a row that were held well -- completed, nothing skipped,
 no fall, never past the backward safety cap, at least ``GOOD_PCT`` % of steps
 in the asked direction in the backward intervals, and at least ``GOOD_VOLUME_PCT``
 % of their planned time run backward (compliant runners run 26-27 s of a 30 s
@@ -167,7 +167,10 @@ def suggest(plan_obj, history, cap_s=None, cap_steps=None):
     mine = [h for h in history if isinstance(h, dict) and h.get("plan") == plan_obj.get("name")]
     if not mine:
         return _copy(plan_obj), "hold: no sessions of this plan yet"
-    what, why = verdict(mine[-1], _planned_back_s(plan_obj))
+    planned = _planned_back_s(plan_obj)
+    what, why = verdict(mine[-1], planned)
+    if what == "progress" and (len(mine) < 2 or verdict(mine[-2], planned)[0] != "progress"):
+        return _copy(plan_obj), "hold: " + why + "; one more like it before the plan grows"
     step_s, max_s, max_n, max_rep = _rules(plan_obj, cap_s, cap_steps)
     if what == "hold":
         return _copy(plan_obj), "hold: " + why
