@@ -202,6 +202,20 @@ def test_resuming_after_a_fall_in_a_backward_interval_goes_on_with_the_next_one(
     assert out[-1]["skipped"] == 0  # the plan's doing, not the runner's
 
 
+def test_a_warning_late_in_one_interval_does_not_delay_the_next_intervals_first():
+    plan = {
+        "version": 1,
+        "name": "x",
+        "blocks": [{"kind": "forward", "seconds": 25}, {"kind": "backward", "seconds": 25}],
+    }
+    wrong = {"forward": "backward", "backward": "forward", "cooldown": "forward"}
+    _, out = run(plan, lambda t, k, s: wrong[k], 50000)  # the wrong way in each
+    warns = [e["t_ms"] for e in of(out, "warning", reason="wrong_direction")]
+    assert any(w < 25000 for w in warns)
+    second = [w for w in warns if w >= 25000]
+    assert second and second[0] - 25000 <= 10000, warns  # was 12.2 s: 15 s after the last
+
+
 def test_button_pause_skip():
     out = []
     coach = Coach(INTRO, out.append)

@@ -142,6 +142,16 @@ def test_stale_countdown_is_dropped():
     assert p.stale == 1
 
 
+def test_a_countdown_behind_a_wrong_direction_nudge_is_still_played():
+    """It waited 1.3 s and the gap, 1.7 s in all, and went stale at 1.5 s."""
+    p = Player()
+    p.play("wrong_direction", 0)
+    p.play("countdown", 100)
+    t = haptics.duration_ms("wrong_direction") + haptics.GAP_MS
+    p.tick(t)
+    assert p.playing == "countdown" and p.stale == 0
+
+
 def test_queue_is_bounded_and_keeps_the_urgent():
     p = Player()
     p.play("fall", 0)

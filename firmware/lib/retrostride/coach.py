@@ -263,6 +263,7 @@ class Coach:
             self._emit(events.buzz(t, "session_end"))
             return
         self._interval_t = now
+        self._warned = False  # a new interval's first warning waits for nothing before it
         if self.on_interval is not None:
             self.on_interval(self.timer.kinds[i])
         self._recent_n = 0

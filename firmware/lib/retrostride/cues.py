@@ -36,7 +36,8 @@ PATTERNS = (
      "a forward interval starts now (Morse F: dit-dit-dah-dit)"),
     ("start_rest", "##..######..##", _PRIO_START, 3000,
      "rest starts now (Morse R: dit-dah-dit)"),
-    ("countdown", "##......##", _PRIO_COUNTDOWN, 1500,
+    # (2 s: behind a wrong_direction, 1.3 s and its gap, still 2 s before the change)
+    ("countdown", "##......##", _PRIO_COUNTDOWN, 2000,
      "the interval changes in a few seconds (tick ... tick)"),
     ("wrong_direction", "##..##..##......##..##..##", _PRIO_ALERT, 2000,
      "you are not running the asked direction (two fast triples)"),
