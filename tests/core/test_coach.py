@@ -216,6 +216,16 @@ def test_a_warning_late_in_one_interval_does_not_delay_the_next_intervals_first(
     assert second and second[0] - 25000 <= 10000, warns  # was 12.2 s: 15 s after the last
 
 
+def test_a_runner_who_goes_on_while_the_plan_stands_is_told_so_every_30_s():
+    _, out = run(INTRO, compliant, 230000, actions={100000: "pause"})  # a forward interval
+    cues = [e["t_ms"] for e in of(out, "buzz", pattern="pause")]
+    assert cues[0] == 100000 and len(cues) >= 4  # the press, then reminders
+    assert all(b - a >= 30000 for a, b in itertools.pairwise(cues))
+    later = [e for e in out if e["t_ms"] > 100000 and e["type"] == "buzz"]
+    quiet = [e["pattern"] for e in later if e["pattern"] != "pause"]
+    assert quiet == ["session_end"]  # nothing else while paused
+
+
 def test_button_pause_skip():
     out = []
     coach = Coach(INTRO, out.append)

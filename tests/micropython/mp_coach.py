@@ -154,3 +154,19 @@ def test_resuming_after_a_fall_in_a_backward_interval_goes_on_with_the_next_one(
         coach.tick(t)
     assert coach.resume(40000)
     assert _of("interval")[-1] == {"type": "interval", "t_ms": 40000, "index": 2, "kind": "forward"}
+
+
+def test_a_runner_who_goes_on_while_the_plan_stands_is_told_so():
+    del _out[:]
+    coach = Coach(SHORT, _out.append)
+    t = 0
+    while t <= 120000:
+        coach.tick(t)
+        if t == 5000:
+            coach.pause(t)
+        if t and t % 400 == 0:
+            coach.on_step(events.step(t - 200, "forward", "run", 160, 90, t))
+        t += 10
+    cues = [e["t_ms"] for e in _of("buzz", "pattern", "pause")]
+    assert cues[0] == 5000 and len(cues) >= 4, cues
+    assert all(cues[k + 1] - cues[k] >= 30000 for k in range(len(cues) - 1)), cues

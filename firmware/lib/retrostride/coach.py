@@ -16,6 +16,7 @@ per sample, ``on_step`` per decided step, ``on_fall`` per confirmed fall,
 - ``backward_limit`` when continuous backward time passes the cap;
 - ``fall`` buzz and a paused plan after a fall (the button resumes it, with the next
   interval if the fall came in a backward one);
+- ``pause`` again every 30 s to a runner who goes on stepping while the plan stands;
 - ``session_end`` with per-interval compliance (of the steps whose direction
   was decided, the share that went the asked way: a U-turn's steps and a
   bout's first ones are not held against the runner) and totals.
@@ -50,6 +51,9 @@ _COUNTDOWN_STEPS = const(6)  # a step-counted block's countdown: ~3-4 s of steps
 _CAP_GRACE_S = const(10)  # continuous backward may overrun the plan's cap by this
 _MAX_STEP_GAP_MS = const(1500)  # longer gaps between steps are not "moving"
 _END_SLACK_MS = const(2000)  # data ending this close to the plan's end: completed
+# a runner who goes on stepping while the plan stands (after a fall, or a pause they
+# forgot) is told it stands again, this often
+PAUSED_REMIND_MS = const(30000)
 
 _START = {
     "backward": "start_backward",
@@ -107,6 +111,7 @@ class Coach:
         self._countdown_done = True
         self._plan_done = False
         self._fell = False  # the plan stands because of a fall (``resume``)
+        self._paused_cue_t = 0  # when the plan's standing was last told (``_remind_paused``)
         self._ended = False
 
     def _t(self, now):
@@ -165,6 +170,8 @@ class Coach:
             self.back_ms += gap
         self.cap.on_step(t_step, direction)
         i = timer.index
+        if timer.state == PAUSED and self._bout_steps > BOUT_SKIP:
+            self._remind_paused(now)
         if timer.state == RUNNING and 0 <= i < self.n:
             self.i_steps[i] += 1
             asked = self._asked[i]
@@ -182,6 +189,11 @@ class Coach:
             if 0 < left <= _COUNTDOWN_STEPS:  # step-counted block: about 3-4 s to go
                 self._countdown_done = True
                 self._emit(events.buzz(self._t(now), "countdown"))
+
+    def _remind_paused(self, now):
+        if ticks_diff(now, self._paused_cue_t) >= PAUSED_REMIND_MS:
+            self._paused_cue_t = now
+            self._emit(events.buzz(self._t(now), "pause"))
 
     def _coach_direction(self, now, t_step, i, asked, direction, confidence):
         if self._bout_steps <= BOUT_SKIP:
@@ -214,11 +226,13 @@ class Coach:
         self.cap.reset()
         if self.timer.state == RUNNING and self.timer.pause(t_ms):
             self._fell = True
+            self._paused_cue_t = t_ms
 
     # -- the button --------------------------------------------------------------
 
     def pause(self, now):
         if self.timer.pause(now):
+            self._paused_cue_t = now
             self._emit(events.buzz(self._t(now), "pause"))
             return True
         return False
