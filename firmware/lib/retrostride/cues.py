@@ -50,7 +50,7 @@ PATTERNS = (
     ("low_battery", "::....::....::....::", _PRIO_OTHER, 10000,
      "battery is low (four slow weak dits)"),
     ("pause", "##....######", _PRIO_OTHER, 3000,
-     "paused by the button (dit-dah)"),
+     "the plan is paused: by the button, or again every 30 s while you go on (dit-dah)"),
     ("resume", "######....##", _PRIO_OTHER, 3000,
      "resumed (dah-dit)"),
 )
