@@ -239,14 +239,18 @@ def test_button_pause_skip():
     assert out[-1]["skipped"] == 1
 
 
+# a backward minute at the default 60 s cap, then rest
+CAPPED = {
+    "version": 1,
+    "name": "x",
+    "extensions": ["caps"],
+    "caps": {"backward_s": 60},
+    "blocks": [{"kind": "backward", "seconds": 60}, {"kind": "rest", "seconds": 60}],
+}
+
+
 def test_backward_cap_warns_on_a_long_backward_stretch():
-    plan = {
-        "version": 1,
-        "name": "x",
-        "extensions": ["caps"],
-        "caps": {"backward_s": 60},
-        "blocks": [{"kind": "backward", "seconds": 60}, {"kind": "rest", "seconds": 60}],
-    }
+    plan = CAPPED
     _, out = run(plan, lambda t, k, s: "backward", 120000)  # never stops going backward
     limits = [e["t_ms"] for e in of(out, "warning", reason="backward_limit")]
     # cap 60 s + 10 s grace, counted from the first backward step (at 150 ms)
@@ -259,13 +263,7 @@ def test_backward_cap_warns_on_a_long_backward_stretch():
 def test_a_pause_of_the_plan_neither_ends_nor_hides_a_run_backward():
     """Pausing for a second used to start the stretch afresh, and a paused plan let a
     runner go on backward for ever without a word."""
-    plan = {
-        "version": 1,
-        "name": "x",
-        "extensions": ["caps"],
-        "caps": {"backward_s": 60},
-        "blocks": [{"kind": "backward", "seconds": 60}, {"kind": "rest", "seconds": 60}],
-    }
+    plan = CAPPED
     blip = {40000: "pause", 41000: "resume"}
     _, out = run(plan, lambda t, k, s: "backward", 120000, actions=blip)
     limits = [e["t_ms"] for e in of(out, "warning", reason="backward_limit")]

@@ -35,8 +35,8 @@ def _drive(plan, direction, until):
     return coach
 
 
-def _drive_paused(plan, until, pause_at, resume_at=None):
-    """A runner going backward all along; the plan paused (and resumed) by the button."""
+def _drive_paused(plan, until, pause_at, resume_at=None, direction="backward"):
+    """A runner going one way all along; the plan paused (and resumed) by the button."""
     del _out[:]
     coach = Coach(plan, _out.append)
     t = 0
@@ -47,7 +47,7 @@ def _drive_paused(plan, until, pause_at, resume_at=None):
         if t == resume_at:
             coach.resume(t)
         if t and t % 400 == 0:
-            coach.on_step(events.step(t - 200, "backward", "run", 160, 90, t))
+            coach.on_step(events.step(t - 200, direction, "run", 160, 90, t))
         t += 10
     coach.end(until)
 
@@ -157,16 +157,7 @@ def test_resuming_after_a_fall_in_a_backward_interval_goes_on_with_the_next_one(
 
 
 def test_a_runner_who_goes_on_while_the_plan_stands_is_told_so():
-    del _out[:]
-    coach = Coach(SHORT, _out.append)
-    t = 0
-    while t <= 120000:
-        coach.tick(t)
-        if t == 5000:
-            coach.pause(t)
-        if t and t % 400 == 0:
-            coach.on_step(events.step(t - 200, "forward", "run", 160, 90, t))
-        t += 10
+    _drive_paused(SHORT, 120000, 5000, direction="forward")
     cues = [e["t_ms"] for e in _of("buzz", "pattern", "pause")]
     assert cues[0] == 5000 and len(cues) >= 4, cues
     assert all(cues[k + 1] - cues[k] >= 30000 for k in range(len(cues) - 1)), cues
