@@ -53,7 +53,7 @@ _MAX_STEP_GAP_MS = const(1500)  # longer gaps between steps are not "moving"
 _END_SLACK_MS = const(2000)  # data ending this close to the plan's end: completed
 # a runner who goes on stepping while the plan stands (after a fall, or a pause they
 # forgot) is told it stands again, this often
-PAUSED_REMIND_MS = const(30000)
+_PAUSED_REMIND_MS = const(30000)
 
 _START = {
     "backward": "start_backward",
@@ -191,7 +191,7 @@ class Coach:
                 self._emit(events.buzz(self._t(now), "countdown"))
 
     def _remind_paused(self, now):
-        if ticks_diff(now, self._paused_cue_t) >= PAUSED_REMIND_MS:
+        if ticks_diff(now, self._paused_cue_t) >= _PAUSED_REMIND_MS:
             self._paused_cue_t = now
             self._emit(events.buzz(self._t(now), "pause"))
 
