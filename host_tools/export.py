@@ -240,7 +240,7 @@ def to_fit(s: Summary, events: Sequence[Event], start: dt.datetime) -> bytes:
             sub_sport=SubSport.GENERIC,
             first_lap_index=0,
             num_laps=len(run_laps),
-            total_strides=s.steps // 2,
+            total_strides=sum(iv.steps // 2 for iv in run_laps),  # the laps add up to it
             avg_running_cadence=whole,
             avg_fractional_cadence=half,
         )

@@ -45,6 +45,11 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as e:  # an empty session
         raise UsageError(f"{e}.") from None
     s = summarize(loaded.events, loaded.session_id, loaded.row)
+    if loaded.row.get("damaged"):
+        print(
+            f"note: session {s.session_id}'s log was damaged: exported from its intact records.",
+            file=sys.stderr,
+        )
     if fmt != "csv" and s.start is None:
         print(
             f"note: session {s.session_id} has no wall-clock start; its times count from "

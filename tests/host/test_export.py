@@ -69,6 +69,7 @@ def test_fit_has_one_lap_per_interval_with_its_kind_and_cadence_in_strides():
     lap_cadence = backward_lap["avg_running_cadence"] + backward_lap["avg_fractional_cadence"]
     assert lap_cadence == round(mean) / 2
     assert backward_lap["total_strides"] == len(in_lap) // 2
+    assert msgs["session"][0]["total_strides"] == sum(lap["total_strides"] for lap in laps)
 
 
 def test_fit_crc_is_checked_by_the_decoder():

@@ -65,6 +65,10 @@ def test_damaged_log_warns_and_keeps_every_intact_record(tmp_path, capsys):
     code, out, _ = run(capsys, "events", "1", "--db", str(tmp_path / "s.db"))
     got = [json.loads(line) for line in out.splitlines()]
     assert len(got) == len(events) - 2 and all(e in events for e in got)
+    tcx = str(tmp_path / "s.tcx")
+    code, _, err = run(capsys, "export", "1", "--format", "tcx", "--db", str(tmp_path / "s.db"),
+                       "--out", tcx)  # fmt: skip
+    assert code == 0 and "log was damaged: exported from its intact records" in err
 
 
 def test_a_copy_with_a_damaged_header_is_known_by_its_file_name(tmp_path, capsys):
