@@ -297,6 +297,17 @@ class Store:
             out.append(d)
         return out
 
+    def last_plan(self) -> dict[str, Any] | None:
+        """The plan the newest session with one in its log header ran (``plan_def``)."""
+        rows = self._db.execute(
+            "SELECT header FROM sessions ORDER BY start IS NULL, start, id"
+        ).fetchall()
+        for r in reversed(rows):
+            plan = json.loads(r["header"]).get("plan_def")
+            if isinstance(plan, dict):
+                return plan
+        return None
+
     def resolve(self, ref: str) -> int | None:
         """A session id from its number, its device session id or a sha256 prefix.
 

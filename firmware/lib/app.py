@@ -282,6 +282,7 @@ class App:
             "session": session,
             "tag": session_tag(),
             "plan": self.plan.get("name", ""),
+            "plan_def": self.plan,  # as run: the host's next suggestion builds on it
             "board": self.board.get("name", ""),
             "rate_hz": self.rate_hz,
             "app": VERSION,

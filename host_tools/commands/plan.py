@@ -2,7 +2,9 @@
 
 ``plan validate`` runs the firmware core's own validator, so a plan it passes
 is one the device accepts. ``plan next`` runs the core's progression rules over
-the session summaries stored by ``sync``/``import``.
+the session summaries stored by ``sync``/``import``, from the plan the newest
+session ran (its log carries it), so suggestions build on each other as they
+are deployed.
 """
 
 from __future__ import annotations
@@ -45,7 +47,10 @@ def register(sub: Any) -> None:
     n = actions.add_parser("next", help="suggest the next plan from the stored sessions")
     n.add_argument("--db", type=Path, default=None, help="session database (default: user data)")
     n.add_argument(
-        "--plan", default=None, help="the current plan: a file or a bundled name (default intro)"
+        "--plan",
+        default=None,
+        help="the current plan: a file or a bundled name (default: the one the newest stored "
+        "session ran, else intro)",
     )
     n.add_argument("--out", type=Path, default=None, help="write the plan here, not stdout")
     n.set_defaults(handler=run_next)
@@ -78,18 +83,25 @@ def run_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _summaries(db: Path | None) -> list[dict[str, Any]]:
+def _history(db: Path | None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The stored session summaries, oldest first, and the plan the newest one ran."""
     from host_tools.store import db_path, open_store
 
     if db is None and not db_path(None).exists():
-        return []  # nothing synced yet: the plan starts from the beginning
+        return [], None  # nothing synced yet: the plan starts from the beginning
     with open_store(db, create=False) as store:
-        return store.session_summaries()
+        return store.session_summaries(), store.last_plan()
 
 
 def run_next(args: argparse.Namespace) -> int:
-    current = load_plan(args.plan if args.plan is not None else "intro")
-    history = _summaries(args.db)
+    history, ran = _history(args.db)
+    if args.plan is not None:
+        current = load_plan(args.plan)
+    elif ran is not None and not plans.validate(ran):
+        current = ran
+        print(f"from the plan the last session ran: {describe(ran)}", file=sys.stderr)
+    else:
+        current = load_plan("intro")
     new, reason = progression.suggest(current, history)
     out = json.dumps(new, indent=2) + "\n"
     if args.out is not None:

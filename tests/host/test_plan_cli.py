@@ -116,13 +116,16 @@ def test_next_without_history_holds(tmp_path):
     assert json.loads(out.read_text()) == json.loads((PLANS / "intro.json").read_text())
 
 
-def test_next_progresses_from_a_stored_session(tmp_path):
+def store_held_sessions(db: Path, plan_def: dict[str, object] | None = None) -> None:
+    """Two sessions of the intro held well, their logs carrying ``plan_def`` if given."""
     store = pytest.importorskip("host_tools.store")
     logbook = pytest.importorskip("retrostride.logbook")
-    db = tmp_path / "s.db"
-    for n in (1, 2):  # two sessions held well: a plan grows after two in a row
+    for n in (1, 2):  # a plan grows after two in a row
+        header = {"session": f"s{n}", "plan": "Reverse intro", "tag": f"{n:08x}"}
+        if plan_def is not None:
+            header["plan_def"] = plan_def
         buf = io.BytesIO()
-        w = logbook.Writer(buf, {"session": f"s{n}", "plan": "Reverse intro", "tag": f"{n:08x}"})
+        w = logbook.Writer(buf, header)
         w.append({"type": "session_start", "t_ms": 0, "plan": "Reverse intro"})
         w.append(
             {
@@ -140,8 +143,29 @@ def test_next_progresses_from_a_stored_session(tmp_path):
         )
         with store.Store(db) as s:
             s.add(buf.getvalue(), "test")
+
+
+def test_next_progresses_from_a_stored_session(tmp_path):
+    db = tmp_path / "s.db"
+    store_held_sessions(db)
     result = run("next", "--db", str(db), "--plan", str(PLANS / "intro.json"))
     assert result.returncode == 0, result.stderr
     new = json.loads(result.stdout)
     assert new["blocks"][1]["blocks"][0] == {"kind": "backward", "seconds": 45}
     assert result.stderr.startswith("progress: last session held well")
+
+
+def test_next_builds_on_the_plan_the_last_session_ran(tmp_path):
+    """Without --plan, not the bundled intro again: the plan the board ran (its log
+    carries it), so the suggestions build on each other as they are deployed."""
+    ran = json.loads((PLANS / "intro.json").read_text())
+    ran["blocks"][1]["blocks"][0]["seconds"] = 45  # last time's suggestion, deployed
+    db = tmp_path / "s.db"
+    store_held_sessions(db, ran)
+    result = run("next", "--db", str(db))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["blocks"][1]["blocks"][0] == {
+        "kind": "backward",
+        "seconds": 60,
+    }
+    assert result.stderr.startswith("from the plan the last session ran")

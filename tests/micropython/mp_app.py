@@ -131,6 +131,7 @@ def test_each_log_header_carries_its_own_random_tag():
         a.stop_session()
         header, _, report = _log(a)
         assert report["header_ok"] and len(header["tag"]) == 8
+        assert header["plan_def"] == PLAN  # as run: the host's next suggestion builds on it
         int(header["tag"], 16)
         tags.append(header["tag"])
     assert tags[0] != tags[1]
