@@ -425,9 +425,13 @@ def export(
     session: dict[str, Any] | None = None,
 ) -> bytes:
     """The session in ``fmt`` (one of FORMATS)."""
-    s = summarize(events, session_id, session)
+    return export_summary(summarize(events, session_id, session), events, fmt)
+
+
+def export_summary(s: Summary, events: Sequence[Event], fmt: str) -> bytes:
+    """The summarized session ``s`` (of ``events``) in ``fmt``; ValueError if it is empty."""
     if s.duration_s < 1:
-        raise ValueError(f"session {session_id or '?'} is empty: nothing to export")
+        raise ValueError(f"session {s.session_id or '?'} is empty: nothing to export")
     # whole seconds: FIT times are, and a half second would give two records one time
     start = (s.start or FALLBACK_START).replace(microsecond=0)
     if fmt == "fit":

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from host_tools.errors import CommandFailed, UsageError
-from host_tools.export import FALLBACK_START, FORMATS, default_name, export
+from host_tools.export import FALLBACK_START, FORMATS, default_name, export_summary
 from host_tools.report import load, summarize
 
 
@@ -40,11 +40,11 @@ def run(args: argparse.Namespace) -> int:
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {args.fmt!r}; choose one of {', '.join(FORMATS)}.")
     loaded = load(args.session, args.db, args.events)
+    s = summarize(loaded.events, loaded.session_id, loaded.row)
     try:
-        data = export(loaded.events, fmt, loaded.session_id, loaded.row)
+        data = export_summary(s, loaded.events, fmt)
     except ValueError as e:  # an empty session
         raise UsageError(f"{e}.") from None
-    s = summarize(loaded.events, loaded.session_id, loaded.row)
     if loaded.row.get("damaged"):
         print(
             f"note: session {s.session_id}'s log was damaged: exported from its intact records.",
