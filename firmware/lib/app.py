@@ -276,7 +276,8 @@ class App:
         except OSError:
             pass  # already there
         session = next_log_name()
-        path = d + "/" + session + logbook.LOG_SUFFIX
+        name = session + logbook.LOG_SUFFIX
+        path = d + "/" + name
         stream = open(path, "wb")
         header = {
             "session": session,
@@ -292,7 +293,7 @@ class App:
             header["start"] = start
         self.writer = logbook.Writer(stream, header, max(1, min(255, 1000 // self.rate_hz)))
         with open(d + "/" + logbook.OPEN_NAME, "w") as f:
-            f.write(session + logbook.LOG_SUFFIX)
+            f.write(name)
         self.log_path = path
         return stream
 
